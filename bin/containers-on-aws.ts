@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import 'source-map-support/register';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildApp } from '../lib/app';
+import { ConfigError, loadConfig } from '../lib/config';
+
+const app = new App();
+
+// Read and validate the whole configuration before building anything: a bad value stops here,
+// with every problem in one message and no stack trace.
+let config;
+try {
+  config = loadConfig(app.node.getAllContext());
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+buildApp(app, config);
+// cdk-nag's AWS Solutions rules judge every template at synth; acknowledgments sit on constructs.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

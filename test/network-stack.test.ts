@@ -1,0 +1,68 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { STAGES, synthesize } from './support/synth';
+
+const templates = Object.fromEntries(
+  STAGES.map((stage) => {
+    const { stacks, template } = synthesize({ stage, platforms: 'none' });
+    return [stage, template(stacks.network)];
+  }),
+) as Record<(typeof STAGES)[number], Template>;
+
+describe('network stack', () => {
+  test.each(STAGES)('%s: public and private subnets in two AZs (environment-agnostic stacks see two)', (stage) => {
+    const t = templates[stage];
+    t.resourceCountIs('AWS::EC2::Subnet', 4);
+    t.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false }, 4);
+  });
+
+  test('sandbox: one NAT instance on t4g.nano with standard credits and an encrypted root volume, no NAT gateway', () => {
+    const t = templates.sandbox;
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    t.resourceCountIs('AWS::EC2::Instance', 1);
+    t.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 't4g.nano',
+      SourceDestCheck: false,
+      CreditSpecification: { CPUCredits: 'standard' },
+      BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+    });
+  });
+
+  test('sandbox: the NAT instance accepts traffic from the VPC only', () => {
+    const t = templates.sandbox;
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Security Group for NAT instances',
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.0.0.0/16', IpProtocol: '-1' })],
+    });
+    t.resourcePropertiesCountIs(
+      'AWS::EC2::SecurityGroup',
+      { SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0' })]) },
+      0,
+    );
+  });
+
+  test('production: a NAT gateway per AZ, no NAT instance', () => {
+    const t = templates.production;
+    t.resourceCountIs('AWS::EC2::NatGateway', 2);
+    t.resourceCountIs('AWS::EC2::Instance', 0);
+  });
+
+  test.each(STAGES)('%s: flow logs of all traffic to a log group with the stage retention', (stage) => {
+    const t = templates[stage];
+    t.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    t.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: stage === 'production' ? 90 : 7 },
+      DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
+    });
+  });
+
+  test('an S3 gateway endpoint keeps image layer downloads off the NAT', () => {
+    templates.sandbox.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('\\.s3$')])]) }),
+    });
+  });
+
+  test.each(STAGES)('%s: snapshot', (stage) => {
+    expect(templates[stage].toJSON()).toMatchSnapshot();
+  });
+});
