@@ -9,11 +9,14 @@ const templates = Object.fromEntries(
 ) as Record<(typeof STAGES)[number], Template>;
 
 describe('network stack', () => {
-  test.each(STAGES)('%s: public and private subnets in two AZs (environment-agnostic stacks see two)', (stage) => {
-    const t = templates[stage];
-    t.resourceCountIs('AWS::EC2::Subnet', 4);
-    t.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false }, 4);
-  });
+  test.each(STAGES)(
+    '%s: public and private subnets in two AZs (environment-agnostic stacks see two)',
+    (stage) => {
+      const t = templates[stage];
+      t.resourceCountIs('AWS::EC2::Subnet', 4);
+      t.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false }, 4);
+    },
+  );
 
   test('sandbox: one NAT instance on t4g.nano with standard credits and an encrypted root volume, no NAT gateway', () => {
     const t = templates.sandbox;
@@ -48,7 +51,11 @@ describe('network stack', () => {
 
   test.each(STAGES)('%s: flow logs of all traffic to a log group with the stage retention', (stage) => {
     const t = templates[stage];
-    t.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    t.hasResourceProperties('AWS::EC2::FlowLog', {
+      ResourceType: 'VPC',
+      TrafficType: 'ALL',
+      LogDestinationType: 'cloud-watch-logs',
+    });
     t.hasResource('AWS::Logs::LogGroup', {
       Properties: { RetentionInDays: stage === 'production' ? 90 : 7 },
       DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
@@ -58,7 +65,9 @@ describe('network stack', () => {
   test('an S3 gateway endpoint keeps image layer downloads off the NAT', () => {
     templates.sandbox.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcEndpointType: 'Gateway',
-      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('\\.s3$')])]) }),
+      ServiceName: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('\\.s3$')])]),
+      }),
     });
   });
 

@@ -24,7 +24,10 @@ export interface SynthesizedApp {
  * give it). Asset staging is off: copying the image context and handler bundles proves nothing
  * in a unit test, and costs seconds per synth.
  */
-export function synthesize(context: Record<string, unknown> = {}, options: { nag?: boolean } = {}): SynthesizedApp {
+export function synthesize(
+  context: Record<string, unknown> = {},
+  options: { nag?: boolean } = {},
+): SynthesizedApp {
   const app = new App({
     context: { ...CDK_JSON_CONTEXT, 'aws:cdk:disable-asset-staging': true, ...context },
   });
