@@ -208,7 +208,9 @@ function suggestion(key: string, known: readonly string[]): string {
   const best = known
     .map((candidate) => ({ candidate, d: distance(key.toLowerCase(), candidate.toLowerCase()) }))
     .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? `; did you mean "${best.candidate}"?` : '';
+  return best && best.d <= Math.max(2, Math.floor(key.length / 4))
+    ? `; did you mean "${best.candidate}"?`
+    : '';
 }
 
 /** Builds the configuration, or throws one ConfigError listing every problem. */
@@ -220,10 +222,16 @@ export function loadConfig(context: Context): AppConfig {
   const prefix = r.read(
     'prefix',
     'coa',
-    matching(/^[a-z][a-z0-9-]{1,14}[a-z0-9]$/, '3 to 16 lowercase letters, digits or hyphens, starting with a letter'),
+    matching(
+      /^[a-z][a-z0-9-]{1,14}[a-z0-9]$/,
+      '3 to 16 lowercase letters, digits or hyphens, starting with a letter',
+    ),
   );
   const account = r.optional('account', matching(/^\d{12}$/, 'a 12-digit AWS account ID'));
-  const region = r.optional('region', matching(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'));
+  const region = r.optional(
+    'region',
+    matching(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as eu-west-1'),
+  );
   if ((account === undefined) !== (region === undefined)) {
     r.fail(account ? 'region' : 'account', 'account and region go together: set both, or neither');
   }
@@ -287,10 +295,16 @@ export function loadConfig(context: Context): AppConfig {
   );
   const domainName = r.optional(
     'domainName',
-    matching(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a DNS name such as app.example.com'),
+    matching(
+      /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'a DNS name such as app.example.com',
+    ),
   );
   if ((certificateArn === undefined) !== (domainName === undefined)) {
-    r.fail(certificateArn ? 'domainName' : 'certificateArn', 'HTTPS needs both certificateArn and domainName');
+    r.fail(
+      certificateArn ? 'domainName' : 'certificateArn',
+      'HTTPS needs both certificateArn and domainName',
+    );
   }
   const ecs: EcsConfig = {
     instanceType: ecsInstanceType,

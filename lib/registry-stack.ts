@@ -104,15 +104,19 @@ function imageCopyRole(scope: Construct, asset: DockerImageAsset, target: ecr.IR
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [stackLogGroups] }),
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [stackLogGroups],
+    }),
   );
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'Only ecr:GetAuthorizationToken is on *: the API has no resource scope (a login covers the registry)',
+    reason:
+      'Only ecr:GetAuthorizationToken is on *: the API has no resource scope (a login covers the registry)',
   });
   Validations.of(role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/${stack.stackName}-*:*]`,
-    reason: 'Log groups of this stack\'s functions only: the function name is generated at deploy time',
+    reason: "Log groups of this stack's functions only: the function name is generated at deploy time",
   });
   return role.withoutPolicyUpdates();
 }
