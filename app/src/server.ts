@@ -1,0 +1,235 @@
+// The web server: routes, the headers every response carries, one log line per request, and the
+// graceful shutdown that lets in-flight requests finish when the orchestrator stops this replica.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InvalidEntryError, type Guestbook, type GuestbookEntry, type NewEntry } from './guestbook';
+import { HttpError, html, json, mediaType, readBody, text, type Reply } from './http';
+import { describeError, logToStdout, type Log } from './log';
+import { CONTENT_SECURITY_POLICY, renderPage, type GuestbookView } from './page';
+import type { RuntimeFacts } from './platform';
+
+/** Far above the largest valid entry (a few KiB even fully percent-encoded), far below anything that hurts. */
+export const MAX_BODY_BYTES = 16 * 1024;
+export const LATEST_ENTRIES = 20;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export interface ServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Default: every interface, IPv4 and IPv6. */
+  host?: string;
+  imageVersion: string;
+  /** Detected once at startup; requests wait for it only until it has settled. */
+  facts: Promise<RuntimeFacts>;
+  /** Absent when no shared volume is mounted (App Runner). */
+  guestbook?: Guestbook;
+  /** How long a shutdown waits for in-flight requests before cutting their connections. */
+  shutdownTimeoutMs?: number;
+  log?: Log;
+}
+
+export interface RunningServer {
+  port: number;
+  /**
+   * Stops gracefully: refuses new connections and closes idle keep-alive ones before it returns, then
+   * resolves once in-flight requests have finished (or were cut off at the shutdown deadline).
+   */
+  close(): Promise<void>;
+}
+
+type Handler = (request: IncomingMessage) => Promise<Reply>;
+type Route = Partial<Record<'GET' | 'POST', Handler>>;
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  // Every answer says which replica served it: a cached copy would show the wrong one.
+  'Cache-Control': 'no-store',
+};
+
+const NO_VOLUME = 'No shared volume is mounted here, so the guestbook is unavailable';
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { log = logToStdout, shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS } = options;
+  const routes = createRoutes(options, log);
+  let draining = false;
+
+  const server = createServer((request, response) => {
+    const started = performance.now();
+    const path = (request.url ?? '/').split('?')[0];
+    response.on('close', () => {
+      // Load balancer nodes and orchestrators each probe every few seconds: logging every success would
+      // bury the requests people make and cost log ingestion for nothing. Failed checks are still logged.
+      if (path === '/healthz' && response.statusCode === 200) return;
+      log('info', 'request', {
+        method: request.method,
+        path,
+        // No status when the connection closed before an answer went out (client gone, shutdown deadline).
+        status: response.headersSent ? response.statusCode : undefined,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(response.writableFinished ? {} : { aborted: true }),
+      });
+    });
+    dispatch(routes, request, path)
+      .catch((error: unknown) => errorReply(error, path, log))
+      .then((reply) => send(response, reply, draining));
+  });
+  // Longer than the ALB's 60 s idle timeout, so the load balancer always closes an idle connection
+  // first. The other way round, it can send a request just as node closes the connection, and answer 502.
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= new Promise<void>((resolve) => {
+      // From now on every response says `Connection: close`, so each busy keep-alive connection ends
+      // after its current request instead of waiting for another one.
+      draining = true;
+      const deadline = setTimeout(() => {
+        log('warn', 'shutdown deadline reached, closing open connections', { shutdownTimeoutMs });
+        server.closeAllConnections();
+      }, shutdownTimeoutMs);
+      // Stops accepting and (Node 19 and later) closes the idle keep-alive connections at once; the
+      // callback runs when the last busy connection has closed.
+      server.close(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+    });
+    return closed;
+  };
+
+  return { port: (server.address() as AddressInfo).port, close };
+}
+
+function createRoutes(options: ServerOptions, log: Log): Record<string, Route> {
+  const { facts, guestbook, imageVersion } = options;
+
+  const guestbookView = async (): Promise<GuestbookView> => {
+    if (!guestbook) return { state: 'no-volume' };
+    try {
+      return { state: 'ready', volume: guestbook.dir, entries: await guestbook.list(LATEST_ENTRIES) };
+    } catch (error) {
+      // An unreachable volume spoils the guestbook, not the page.
+      log('error', 'guestbook unreadable', { error: describeError(error) });
+      return { state: 'unreadable', volume: guestbook.dir };
+    }
+  };
+
+  const requireGuestbook = (): Guestbook => {
+    if (!guestbook) throw new HttpError(503, NO_VOLUME);
+    return guestbook;
+  };
+
+  const add = async (book: Guestbook, input: NewEntry): Promise<GuestbookEntry> => {
+    const { platform, replicaId } = await facts;
+    try {
+      return await book.add(input, { platform, replica: replicaId });
+    } catch (error) {
+      if (error instanceof InvalidEntryError) throw new HttpError(400, `Invalid entry: ${error.message}`);
+      throw error;
+    }
+  };
+
+  return {
+    '/': {
+      GET: async () =>
+        html(200, renderPage({ facts: await facts, imageVersion, guestbook: await guestbookView() })),
+    },
+    // Liveness only, deliberately: if it checked the volume, one EFS hiccup would fail every replica's
+    // health check at once and the orchestrator would replace them all. The page reports the volume instead.
+    '/healthz': { GET: async () => text(200, 'ok') },
+    '/api/info': {
+      GET: async () =>
+        json(200, { ...(await facts), imageVersion, guestbook: { volume: guestbook?.dir ?? null } }),
+    },
+    '/guestbook': {
+      POST: async (request) => {
+        const book = requireGuestbook();
+        requireMediaType(request, 'application/x-www-form-urlencoded');
+        const form = new URLSearchParams(await readBody(request, MAX_BODY_BYTES));
+        await add(book, { name: form.get('name') ?? '', message: form.get('message') ?? '' });
+        // Post/Redirect/Get: the browser shows the page with a GET, so reloading it does not post again.
+        return { status: 303, headers: { Location: '/' } };
+      },
+    },
+    '/api/guestbook': {
+      GET: async () => json(200, { entries: await requireGuestbook().list(LATEST_ENTRIES) }),
+      POST: async (request) => {
+        const book = requireGuestbook();
+        requireMediaType(request, 'application/json');
+        const input = parseEntryJson(await readBody(request, MAX_BODY_BYTES));
+        return json(201, await add(book, input));
+      },
+    },
+  };
+}
+
+async function dispatch(
+  routes: Record<string, Route>,
+  request: IncomingMessage,
+  path: string,
+): Promise<Reply> {
+  const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  if (!route) throw new HttpError(404, `Nothing at ${path}`);
+  // node:http answers HEAD with the headers of the GET and no body.
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const handler = method === 'GET' || method === 'POST' ? route[method] : undefined;
+  if (!handler) {
+    const allow = Object.keys(route).flatMap((name) => (name === 'GET' ? ['GET', 'HEAD'] : [name]));
+    throw new HttpError(405, `${request.method} is not allowed on ${path}`, { Allow: allow.join(', ') });
+  }
+  return handler(request);
+}
+
+function requireMediaType(request: IncomingMessage, expected: string): void {
+  const actual = mediaType(request);
+  if (actual !== expected) {
+    throw new HttpError(415, `Content-Type must be ${expected}, got ${actual === '' ? 'none' : actual}`);
+  }
+}
+
+function parseEntryJson(body: string): NewEntry {
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch (error) {
+    throw new HttpError(400, `Malformed JSON: ${describeError(error)}`);
+  }
+  // Any JSON value destructures (to undefined fields) except null.
+  const { name, message } = (input ?? {}) as Record<string, unknown>;
+  if (typeof name !== 'string' || typeof message !== 'string') {
+    throw new HttpError(400, 'Expected a JSON object with string fields "name" and "message"');
+  }
+  return { name, message };
+}
+
+/** Errors the client can act on keep their message; anything else is logged and answered with a plain 500. */
+function errorReply(error: unknown, path: string, log: Log): Reply {
+  const known = error instanceof HttpError ? error : undefined;
+  if (!known) log('error', 'request failed', { path, error: describeError(error, { stack: true }) });
+  const status = known?.status ?? 500;
+  const message = known?.message ?? 'Internal server error';
+  const reply = path.startsWith('/api/') ? json(status, { error: message }) : text(status, message);
+  return { ...reply, headers: { ...reply.headers, ...known?.headers } };
+}
+
+function send(response: ServerResponse, reply: Reply, draining: boolean): void {
+  if (response.destroyed) return; // the client went away before the answer was ready
+  const body = reply.body ?? '';
+  response.writeHead(reply.status, {
+    ...SECURITY_HEADERS,
+    ...reply.headers,
+    'Content-Length': Buffer.byteLength(body),
+    ...(draining ? { Connection: 'close' } : {}),
+  });
+  response.end(body);
+}

@@ -1,0 +1,378 @@
+// The web server over real HTTP on loopback: pages, API, headers, logging, and every kind of bad input.
+import { request as httpRequest } from 'node:http';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Guestbook, MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH } from '../../app/src/guestbook';
+import type { Log } from '../../app/src/log';
+import type { RuntimeFacts } from '../../app/src/platform';
+import { MAX_BODY_BYTES, startServer, type RunningServer } from '../../app/src/server';
+
+const FACTS: RuntimeFacts = {
+  platform: 'ecs-fargate',
+  platformName: 'ECS on Fargate',
+  replicaKind: 'task',
+  replicaId: '0123456789abcdef0123456789abcdef',
+  availabilityZone: 'eu-west-1b',
+  cluster: 'demo',
+  hostname: 'ip-10-0-1-23.eu-west-1.compute.internal',
+  detectionErrors: [],
+};
+
+interface Logged {
+  level: string;
+  msg: string;
+  fields?: Record<string, unknown>;
+}
+
+async function start(guestbook?: Guestbook) {
+  const logs: Logged[] = [];
+  const log: Log = (level, msg, fields) => logs.push({ level, msg, fields });
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    imageVersion: 'v1.2.3',
+    facts: Promise.resolve(FACTS),
+    guestbook,
+    log,
+  });
+  return { server, logs, url: (path: string) => `http://127.0.0.1:${server.port}${path}` };
+}
+
+function postForm(url: string, fields: Record<string, string>): Promise<Response> {
+  return fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+}
+
+function postJson(url: string, body: unknown): Promise<Response> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: text });
+}
+
+/** Sends the body in chunks without Content-Length, so the server only learns its size by reading. */
+function postChunked(url: string, type: string, chunks: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: { 'Content-Type': type } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    for (const chunk of chunks) request.write(chunk);
+    request.end();
+  });
+}
+
+describe('with a shared volume', () => {
+  let dir: string;
+  let server: RunningServer;
+  let logs: Logged[];
+  let url: (path: string) => string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'guestbook-'));
+    ({ server, logs, url } = await start(new Guestbook(dir)));
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the page shows where the app runs, with security headers', async () => {
+    const response = await fetch(url('/'));
+    const page = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toMatch(
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+={0,2}'; form-action 'self'/,
+    );
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    for (const fact of [
+      'ECS on Fargate',
+      FACTS.replicaId,
+      'eu-west-1b',
+      'v1.2.3',
+      FACTS.hostname,
+      'demo',
+      dir,
+    ]) {
+      expect(page).toContain(fact);
+    }
+    expect(page).toContain(`maxlength="${NAME_MAX_LENGTH}"`);
+    expect(page).toContain(`maxlength="${MESSAGE_MAX_LENGTH}"`);
+    expect(page).toContain('No entries yet');
+  });
+
+  test('HEAD answers like GET without a body', async () => {
+    const response = await fetch(url('/'), { method: 'HEAD' });
+
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0);
+    expect(await response.text()).toBe('');
+  });
+
+  test('/healthz answers ok and is not logged when healthy', async () => {
+    const response = await fetch(url('/healthz'));
+
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('ok\n');
+    expect(logs).toEqual([]);
+  });
+
+  test('/api/info has the same facts as JSON', async () => {
+    const response = await fetch(url('/api/info'));
+
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ ...FACTS, imageVersion: 'v1.2.3', guestbook: { volume: dir } });
+  });
+
+  test('every request except a healthy /healthz logs one line with method, path, status and time', async () => {
+    await fetch(url('/api/info?verbose=1'));
+    await fetch(url('/nowhere'));
+
+    expect(logs).toEqual([
+      {
+        level: 'info',
+        msg: 'request',
+        fields: { method: 'GET', path: '/api/info', status: 200, ms: expect.any(Number) },
+      },
+      {
+        level: 'info',
+        msg: 'request',
+        fields: { method: 'GET', path: '/nowhere', status: 404, ms: expect.any(Number) },
+      },
+    ]);
+  });
+
+  test('the form adds an entry and redirects to the page, which lists it with its writer', async () => {
+    const response = await postForm(url('/guestbook'), { name: 'Ada', message: 'Hello from the form' });
+
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/');
+    const page = await (await fetch(url('/'))).text();
+    expect(page).toContain('Ada');
+    expect(page).toContain('Hello from the form');
+    expect(page).toContain('<span class="badge">ECS on Fargate</span>');
+    expect(page).toContain('<code>01234567</code> <span class="this">(this one)</span>');
+  });
+
+  test('the JSON API adds an entry, tagged with the platform and task that wrote it', async () => {
+    const response = await postJson(url('/api/guestbook'), { name: 'Grace', message: 'Hello from JSON' });
+
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: 'Grace',
+      message: 'Hello from JSON',
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      writtenBy: { platform: 'ecs-fargate', replica: FACTS.replicaId },
+    });
+    expect(await readdir(dir)).toEqual([expect.stringMatching(/\.json$/)]);
+  });
+
+  test('entries are listed newest first, the latest 20 only', async () => {
+    for (let i = 1; i <= 22; i++) {
+      expect((await postJson(url('/api/guestbook'), { name: 'Ada', message: `entry ${i}` })).status).toBe(
+        201,
+      );
+    }
+
+    const { entries } = (await (await fetch(url('/api/guestbook'))).json()) as {
+      entries: { message: string }[];
+    };
+    expect(entries.map((entry) => entry.message)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `entry ${22 - i}`),
+    );
+    const page = await (await fetch(url('/'))).text();
+    expect(page.indexOf('entry 22')).toBeLessThan(page.indexOf('entry 21'));
+    expect(page).not.toContain('entry 2<');
+  });
+
+  test('user input comes back HTML-escaped', async () => {
+    await postForm(url('/guestbook'), {
+      name: '<b>Mallory</b>',
+      message: '<script>alert("x")</script> & \'more\'',
+    });
+
+    const page = await (await fetch(url('/'))).text();
+    expect(page).not.toContain('<script>');
+    expect(page).not.toContain('<b>Mallory');
+    expect(page).toContain('&#60;b&#62;Mallory&#60;/b&#62;');
+    expect(page).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;more&#39;');
+  });
+
+  test('names and messages at the limits are accepted, trimmed first', async () => {
+    const name = `  ${'n'.repeat(NAME_MAX_LENGTH)}  `;
+    const response = await postJson(url('/api/guestbook'), { name, message: 'm'.repeat(MESSAGE_MAX_LENGTH) });
+
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { name: string }).name).toBe('n'.repeat(NAME_MAX_LENGTH));
+  });
+
+  describe('bad requests get a clear 4xx and the server keeps serving', () => {
+    afterEach(async () => {
+      expect((await fetch(url('/healthz'))).status).toBe(200);
+    });
+
+    test.each([
+      [
+        `name is longer than ${NAME_MAX_LENGTH} characters`,
+        { name: 'n'.repeat(NAME_MAX_LENGTH + 1), message: 'hi' },
+      ],
+      [
+        `message is longer than ${MESSAGE_MAX_LENGTH} characters`,
+        { name: 'Ada', message: 'm'.repeat(MESSAGE_MAX_LENGTH + 1) },
+      ],
+      ['name is required', { name: '   ', message: 'hi' }],
+      ['message is required', { name: 'Ada', message: '' }],
+    ])('invalid entry, %s: 400', async (reason, fields) => {
+      const fromForm = await postForm(url('/guestbook'), fields);
+      const fromJson = await postJson(url('/api/guestbook'), fields);
+
+      expect(fromForm.status).toBe(400);
+      expect(await fromForm.text()).toContain(reason);
+      expect(fromJson.status).toBe(400);
+      expect(((await fromJson.json()) as { error: string }).error).toContain(reason);
+      expect(await readdir(dir)).toEqual([]);
+    });
+
+    test('a body over the cap: 413, whether Content-Length announces it or not', async () => {
+      const oversized = 'x'.repeat(MAX_BODY_BYTES + 1);
+      const announced = await postJson(url('/api/guestbook'), oversized);
+      const streamed = await postChunked(url('/guestbook'), 'application/x-www-form-urlencoded', [
+        `name=Ada&message=`,
+        ...Array.from({ length: 40 }, () => 'x'.repeat(1024)),
+      ]);
+
+      expect(announced.status).toBe(413);
+      expect(await announced.json()).toEqual({
+        error: `Request body is larger than ${MAX_BODY_BYTES} bytes`,
+      });
+      expect(streamed.status).toBe(413);
+    });
+
+    test('a body just under the cap is read, then judged on its content', async () => {
+      const response = await postChunked(url('/guestbook'), 'application/x-www-form-urlencoded', [
+        `name=Ada&message=${'x'.repeat(MAX_BODY_BYTES - 30)}`,
+      ]);
+
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('message is longer than');
+    });
+
+    test.each([
+      ['/guestbook', 'GET', 'POST'],
+      ['/healthz', 'POST', 'GET, HEAD'],
+      ['/', 'DELETE', 'GET, HEAD'],
+      ['/api/guestbook', 'PUT', 'GET, HEAD, POST'],
+    ])('%s %s: 405 with Allow: %s', async (path, method, allow) => {
+      const response = await fetch(url(path), { method });
+
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+    });
+
+    test('malformed JSON: 400 saying so', async () => {
+      const response = await postJson(url('/api/guestbook'), '{"name": "Ada", "message": ');
+
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/^Malformed JSON: /);
+    });
+
+    test.each([['"just a string"'], ['null'], ['{"name": "Ada", "message": 42}'], ['[]']])(
+      'JSON that is not an entry (%s): 400',
+      async (body) => {
+        const response = await postJson(url('/api/guestbook'), body);
+
+        expect(response.status).toBe(400);
+        expect(await response.json()).toEqual({
+          error: 'Expected a JSON object with string fields "name" and "message"',
+        });
+      },
+    );
+
+    test('a body that is not UTF-8: 400', async () => {
+      const response = await fetch(url('/api/guestbook'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+      });
+
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: 'Request body is not valid UTF-8' });
+    });
+
+    test.each([
+      ['/api/guestbook', 'text/plain', 'Content-Type must be application/json, got text/plain'],
+      [
+        '/guestbook',
+        'application/json',
+        'Content-Type must be application/x-www-form-urlencoded, got application/json',
+      ],
+      ['/guestbook', undefined, 'Content-Type must be application/x-www-form-urlencoded, got none'],
+    ])('POST %s with Content-Type %s: 415', async (path, type, message) => {
+      const response = await fetch(url(path), {
+        method: 'POST',
+        headers: type === undefined ? {} : { 'Content-Type': type },
+        body: new TextEncoder().encode('name=Ada&message=hi'),
+      });
+
+      expect(response.status).toBe(415);
+      expect(await response.text()).toContain(message);
+    });
+
+    test('unknown path: 404', async () => {
+      const response = await fetch(url('/wp-login.php'));
+
+      expect(response.status).toBe(404);
+      expect(await response.text()).toBe('Nothing at /wp-login.php\n');
+    });
+  });
+
+  test('an unreadable volume spoils the guestbook, not the page', async () => {
+    await rm(dir, { recursive: true });
+
+    const page = await fetch(url('/'));
+
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('The guestbook could not be read right now');
+    expect(logs).toContainEqual({
+      level: 'error',
+      msg: 'guestbook unreadable',
+      fields: { error: expect.any(String) },
+    });
+  });
+});
+
+describe('without a shared volume (App Runner)', () => {
+  let server: RunningServer;
+  let url: (path: string) => string;
+
+  beforeAll(async () => {
+    ({ server, url } = await start(undefined));
+  });
+
+  afterAll(() => server.close());
+
+  test('the page says so and shows no form; the rest works', async () => {
+    const page = await (await fetch(url('/'))).text();
+
+    expect(page).toContain('No shared volume is mounted here');
+    expect(page).toContain('ECS on Fargate');
+    expect(page).not.toContain('<form');
+    expect((await fetch(url('/healthz'))).status).toBe(200);
+    expect(await (await fetch(url('/api/info'))).json()).toMatchObject({ guestbook: { volume: null } });
+  });
+
+  test('reading or writing the guestbook: 503 with the reason', async () => {
+    const form = await postForm(url('/guestbook'), { name: 'Ada', message: 'hi' });
+    const api = await fetch(url('/api/guestbook'));
+
+    expect(form.status).toBe(503);
+    expect(await form.text()).toContain('No shared volume is mounted here');
+    expect(api.status).toBe(503);
+  });
+});
