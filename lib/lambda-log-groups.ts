@@ -22,10 +22,15 @@ export class LambdaLogGroups implements IAspect {
       node.retentionInDays = this.policy.logRetention;
       node.applyRemovalPolicy(this.policy.logRemovalPolicy);
     } else if (isBareFunction(node)) {
-      const logGroup = new LogGroup(node.node.scope ?? node, `${node.node.id}LogGroup`, {
-        retention: this.policy.logRetention,
-        removalPolicy: this.policy.logRemovalPolicy,
-      });
+      const scope = node.node.scope ?? node;
+      const id = `${node.node.id}LogGroup`;
+      // aspects run again on every synth of the same app: the group is created once
+      const logGroup =
+        (scope.node.tryFindChild(id) as LogGroup | undefined) ??
+        new LogGroup(scope, id, {
+          retention: this.policy.logRetention,
+          removalPolicy: this.policy.logRemovalPolicy,
+        });
       node.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
     }
   }

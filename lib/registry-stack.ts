@@ -1,8 +1,9 @@
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DockerImageName, ECRDeployment } from 'cdk-ecr-deployment';
 import type { Construct } from 'constructs';
 import type { CpuArchitecture, RegistryConfig } from './config';
@@ -39,8 +40,9 @@ export class RegistryStack extends Stack {
     super(scope, id, props);
     const { registry, policy, prefix, cpuArchitecture } = props;
 
+    const repositoryName = `${prefix}/sample-app`;
     const repository = new ecr.Repository(this, 'SampleAppRepository', {
-      repositoryName: `${prefix}/sample-app`,
+      repositoryName,
       // basic scanning on push is free; registry-level enhanced scanning (Amazon Inspector) also
       // rescans old images when new CVEs appear, but is account-wide and billed per image
       imageScanOnPush: true,
@@ -71,52 +73,52 @@ export class RegistryStack extends Stack {
       platform: cpuArchitecture === 'arm64' ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
     });
     const tag = asset.assetHash;
-    // platform stacks reference this stack, so CloudFormation deploys them only after the copy ran
-    new ECRDeployment(this, 'CopySampleAppImage', {
+    const copyRole = imageCopyRole(this, asset, repository);
+    const copy = new ECRDeployment(this, 'CopySampleAppImage', {
       src: new DockerImageName(asset.imageUri),
       dest: new DockerImageName(repository.repositoryUriForTag(tag)),
       imageArch: [cpuArchitecture === 'arm64' ? 'arm64' : 'amd64'],
-      role: imageCopyRole(this, asset, repository),
+      // a role the library cannot add to: it would grant ECR and S3 actions on every resource
+      role: copyRole.withoutPolicyUpdates(),
     });
+    // It logs to the group CDK made for it, named after the function: a policy of its own, since the
+    // function must wait for the role's default policy. The copy itself waits for both.
+    const copyFunction = copy.node.findChild('CustomResourceHandler') as lambda.SingletonFunction;
+    const copyLogs = new iam.Policy(this, 'CopySampleAppImageLogs', {
+      roles: [copyRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [copyFunction.logGroup.logGroupArn],
+        }),
+      ],
+    });
+    copy.node.addDependency(copyLogs);
 
-    this.image = { repository, tag, cpuArchitecture };
+    // Platform stacks get the repository by name, not as a cross-stack reference: its ARN and URI are
+    // then built from each stack's own account and region, with no other stack's output inside
+    // Fn::Split (cfn-lint E1022). lib/app.ts makes every platform stack depend on this one instead.
+    this.image = {
+      repository: ecr.Repository.fromRepositoryName(this, 'SampleAppRepositoryByName', repositoryName),
+      tag,
+      cpuArchitecture,
+    };
     new CfnOutput(this, 'SampleAppImageUri', { value: repository.repositoryUriForTag(tag) });
   }
 }
 
-/**
- * The copy function's role, scoped to the two repositories it touches. The library would otherwise
- * grant ECR and S3 actions on every resource, so it gets a role it cannot add to.
- */
-function imageCopyRole(scope: Construct, asset: DockerImageAsset, target: ecr.IRepository): iam.IRole {
+/** The copy function's role, scoped to the two repositories it touches. */
+function imageCopyRole(scope: Construct, asset: DockerImageAsset, target: ecr.IRepository): iam.Role {
   const role = new iam.Role(scope, 'CopySampleAppImageRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: 'Copies the sample app image from the CDK asset repository into the app repository',
   });
   asset.repository.grantPull(role);
   target.grantPullPush(role);
-  // its log group is /aws/lambda/<function name>, and CloudFormation names functions after the stack
-  const stack = Stack.of(scope);
-  const stackLogGroups = stack.formatArn({
-    service: 'logs',
-    resource: 'log-group',
-    resourceName: `/aws/lambda/${stack.stackName}-*:*`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [stackLogGroups],
-    }),
-  );
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
       'Only ecr:GetAuthorizationToken is on *: the API has no resource scope (a login covers the registry)',
   });
-  Validations.of(role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/${stack.stackName}-*:*]`,
-    reason: "Log groups of this stack's functions only: the function name is generated at deploy time",
-  });
-  return role.withoutPolicyUpdates();
+  return role;
 }
