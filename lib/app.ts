@@ -1,5 +1,10 @@
-import { App, Aspects, Tags } from 'aws-cdk-lib';
-import type { AppConfig } from './config';
+import { App, Aspects, Stack, Tags } from 'aws-cdk-lib';
+import { AppRunnerStack } from './apprunner-stack';
+import type { AppConfig, Platform } from './config';
+import { EcsPatternsStack } from './ecs-patterns-stack';
+import { EcsStack } from './ecs-stack';
+import { EksStack } from './eks-stack';
+import { ExpressStack } from './express-stack';
 import { LambdaLogGroups } from './lambda-log-groups';
 import { NetworkStack } from './network-stack';
 import { RegistryStack } from './registry-stack';
@@ -9,6 +14,11 @@ import { stagePolicy } from './stage';
 export interface ContainersOnAws {
   readonly network: NetworkStack;
   readonly registry: RegistryStack;
+  readonly ecs?: EcsStack;
+  readonly ecsPatterns?: EcsPatternsStack;
+  readonly eks?: EksStack;
+  readonly appRunner?: AppRunnerStack;
+  readonly express?: ExpressStack;
 }
 
 /** Builds every stack the configuration asks for. The only place stacks are wired together. */
@@ -16,6 +26,7 @@ export function buildApp(app: App, config: AppConfig): ContainersOnAws {
   const policy = stagePolicy(config.stage);
   const common = { env: config.env, terminationProtection: config.stage === 'production' };
   const name = (stack: string) => `${config.prefix}-${stack}`;
+  const has = (platform: Platform) => config.platforms.has(platform);
 
   const network = new NetworkStack(app, name('network'), {
     ...common,
@@ -31,9 +42,85 @@ export function buildApp(app: App, config: AppConfig): ContainersOnAws {
     prefix: config.prefix,
     cpuArchitecture: config.cpuArchitecture,
   });
+  // Platform stacks name the image's repository rather than import it from the registry stack, so
+  // CloudFormation cannot infer the order: they deploy after it, once the image has been copied.
+  const afterRegistry = <T extends Stack>(stack: T): T => {
+    stack.addDependency(registry, 'runs the image the registry stack copies into its repository');
+    return stack;
+  };
+  const image = registry.image;
+  const vpc = network.vpc;
+
+  const ecs = has('ecs')
+    ? afterRegistry(
+        new EcsStack(app, name('ecs'), {
+          ...common,
+          description:
+            'containers-on-aws: the sample app on Amazon ECS, an EC2 and a Fargate service behind one ALB',
+          vpc,
+          image,
+          ecs: config.ecs,
+          policy,
+        }),
+      )
+    : undefined;
+  // loadConfig refuses ecsPatterns without ecs: the patterns run on its cluster and share its guestbook
+  const ecsPatterns =
+    has('ecsPatterns') && ecs
+      ? afterRegistry(
+          new EcsPatternsStack(app, name('ecs-patterns'), {
+            ...common,
+            description:
+              "containers-on-aws: the seeds' ECS solution architectures: tasks started by S3 events and a schedule, an SQS worker, stopped-task alerts",
+            config: config.ecsPatterns,
+            policy,
+            image,
+            cluster: ecs.cluster,
+            guestbook: ecs.guestbook,
+          }),
+        )
+      : undefined;
+  const eks = has('eks')
+    ? afterRegistry(
+        new EksStack(app, name('eks'), {
+          ...common,
+          description:
+            "containers-on-aws: the sample app on Amazon EKS, with the seeds' node types, add-ons and storage classes",
+          vpc,
+          image,
+          eks: config.eks,
+          policy,
+          clusterName: name('eks'),
+        }),
+      )
+    : undefined;
+  const appRunner = has('apprunner')
+    ? afterRegistry(
+        new AppRunnerStack(app, name('apprunner'), {
+          ...common,
+          description:
+            'containers-on-aws: the sample app on AWS App Runner (existing App Runner customers only)',
+          vpc,
+          image,
+          appRunner: config.appRunner,
+        }),
+      )
+    : undefined;
+  const express = has('express')
+    ? afterRegistry(
+        new ExpressStack(app, name('express'), {
+          ...common,
+          description: 'containers-on-aws: the sample app on Amazon ECS Express Mode',
+          vpc,
+          image,
+          express: config.express,
+          policy,
+        }),
+      )
+    : undefined;
 
   Aspects.of(app).add(new LambdaLogGroups(policy));
   Tags.of(app).add('project', 'containers-on-aws');
   Tags.of(app).add('stage', config.stage);
-  return { network, registry };
+  return { network, registry, ecs, ecsPatterns, eks, appRunner, express };
 }

@@ -6,6 +6,9 @@
  * collected and reported together before any stack is built.
  */
 
+import { EC2_NODE_TYPES, EKS_NODE_TYPES, type EksNodeType } from './eks/node-types';
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, type KubernetesVersionName } from './eks/versions';
+
 export const STAGES = ['sandbox', 'production'] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -44,7 +47,77 @@ export interface EcsConfig {
   readonly certificateArn?: string;
   readonly domainName?: string;
   readonly nlb: boolean;
+}
+
+/** The seeds' ECS solution architectures (lib/ecs-patterns-stack.ts), on the ECS stack's cluster. */
+export interface EcsPatternsConfig {
+  /** When the guestbook prune task runs: an EventBridge Scheduler cron() or rate() expression. */
+  readonly pruneSchedule: string;
+  /** The IANA time zone `pruneSchedule` is read in, e.g. Europe/Berlin. */
+  readonly pruneTimeZone: string;
+  /** The prune task deletes guestbook entries older than this. */
+  readonly guestbookMaxAgeDays: number;
+  /** The S3-triggered task refuses objects larger than this. */
+  readonly maxObjectMiB: number;
+  /** The queue worker scales from zero up to this many tasks. */
+  readonly workerMaxTasks: number;
+  /** Subscribed to the alerts topic (stopped tasks, dead letters); confirm the e-mail AWS sends. */
   readonly alarmEmail?: string;
+}
+
+export interface EksConfig {
+  /** A row of lib/eks/versions.ts: the cluster's version and its kubectl layer go together. */
+  readonly kubernetesVersion: KubernetesVersionName;
+  /** Where pods run: node groups, self-managed nodes and a Fargate profile side by side, or Auto Mode alone. */
+  readonly nodeTypes: readonly EksNodeType[];
+  /** On-demand managed node group and self-managed nodes. */
+  readonly instanceType: string;
+  /** The Spot node group asks for any of these: the more types, the more Spot pools to draw from. */
+  readonly spotInstanceTypes: readonly string[];
+  /** Nodes per EC2 node type (managed, spot, selfManaged); Auto Mode sizes its own. */
+  readonly nodeCount: number;
+  /** The sample app's HorizontalPodAutoscaler bounds. */
+  readonly appMinReplicas: number;
+  readonly appMaxReplicas: number;
+  /** An IAM role or user that gets cluster-admin through an access entry. */
+  readonly adminPrincipalArn?: string;
+  /** Networks that may reach the public API endpoint; empty: the endpoint is private only. */
+  readonly endpointAllowList: readonly string[];
+}
+
+export interface AppRunnerConfig {
+  /** CPU units per instance (1024 = 1 vCPU). */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** Provisioned instances, kept warm: billed for their memory while idle. */
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  /** Requests one instance serves at once before App Runner starts another. */
+  readonly maxConcurrency: number;
+}
+
+/** App Runner's CPU units -> memory (MiB) pairs. */
+export const APP_RUNNER_SIZES: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024],
+  512: [1024],
+  1024: [2048, 3072, 4096],
+  2048: [4096, 6144],
+  4096: [8192, 10240, 12288],
+};
+
+/** What an ECS Express Mode service scales on: task CPU or memory (percent), or ALB requests per task. */
+export const EXPRESS_SCALING_METRICS = ['AVERAGE_CPU', 'AVERAGE_MEMORY', 'REQUEST_COUNT_PER_TARGET'] as const;
+export type ExpressScalingMetric = (typeof EXPRESS_SCALING_METRICS)[number];
+
+export interface ExpressConfig {
+  /** Fargate task size: CPU units and memory. */
+  readonly taskCpu: number;
+  readonly taskMemoryMiB: number;
+  readonly taskMinCount: number;
+  readonly taskMaxCount: number;
+  readonly scalingMetric: ExpressScalingMetric;
+  /** Target tracking value: percent for CPU and memory, requests per task per minute for requests. */
+  readonly scalingTarget: number;
 }
 
 export interface AppConfig {
@@ -58,6 +131,10 @@ export interface AppConfig {
   readonly network: NetworkConfig;
   readonly registry: RegistryConfig;
   readonly ecs: EcsConfig;
+  readonly eks: EksConfig;
+  readonly appRunner: AppRunnerConfig;
+  readonly express: ExpressConfig;
+  readonly ecsPatterns: EcsPatternsConfig;
 }
 
 /** Thrown for bad context: the message lists every problem, one per line. */
@@ -152,7 +229,14 @@ const matching =
 /** A list from cdk.json (a JSON array) or from `-c key=a,b` (a comma-separated string). */
 const listOf =
   <T extends string>(allowed: readonly T[]) =>
-  (raw: unknown): T[] | Invalid => {
+  (raw: unknown): T[] | Invalid =>
+    listWhere((item) => (allowed as readonly string[]).includes(item), allowed.join(', '))(raw) as
+      T[] | Invalid;
+
+/** Like listOf, for open-ended items: each must pass `isValid`, which `description` explains. */
+const listWhere =
+  (isValid: (item: string) => boolean, description: string) =>
+  (raw: unknown): string[] | Invalid => {
     const items = Array.isArray(raw)
       ? raw
       : typeof raw === 'string'
@@ -162,11 +246,22 @@ const listOf =
             .filter((s) => s !== '' && s !== 'none')
         : undefined;
     const invalid = new Invalid(
-      `allowed: a comma-separated list of ${allowed.join(', ')} (or "none"), without repeats`,
+      `allowed: a comma-separated list of ${description} (or "none"), without repeats`,
     );
-    if (!items || items.some((item) => !(allowed as readonly unknown[]).includes(item))) return invalid;
-    return new Set(items).size === items.length ? (items as T[]) : invalid;
+    if (!items || items.some((item) => typeof item !== 'string' || !isValid(item))) return invalid;
+    return new Set(items).size === items.length ? (items as string[]) : invalid;
   };
+
+/** `a.b.c.d/n` naming a network: the address bits after the prefix are zero. */
+function isIpv4Cidr(text: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const prefixLength = Number(match[5]);
+  if (octets.some((octet) => octet > 255) || prefixLength > 32) return false;
+  const address = octets.reduce((sum, octet) => sum * 256 + octet, 0);
+  return address % 2 ** (32 - prefixLength) === 0;
+}
 
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 const INSTANCE_TYPE_TEXT = 'an EC2 instance type such as t3.small or t4g.small';
@@ -174,6 +269,21 @@ const INSTANCE_TYPE_TEXT = 'an EC2 instance type such as t3.small or t4g.small';
 /** Graviton families carry a `g` after the generation number: t4g, m7g, c7gn, r8gd. */
 export function isArmInstanceType(instanceType: string): boolean {
   return /^[a-z]+\d+[a-z]*g[a-z]*(-flex)?\./.test(instanceType);
+}
+
+/** EventBridge Scheduler's recurring expressions: six cron fields, or a rate whose unit is singular for 1. */
+const SCHEDULE_EXPRESSION =
+  /^(cron\((\S+ ){5}\S+\)|rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\))$/;
+
+/** An IANA zone name as EventBridge Scheduler takes it: `UTC` or `Area/Location`, known to the ICU database. */
+function isTimeZone(name: string): boolean {
+  if (!/^(UTC|[A-Z][A-Za-z_]*(\/[A-Za-z0-9_+-]+)+)$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Fargate's valid CPU units -> memory (MiB) pairs, up to 4 vCPU. */
@@ -319,8 +429,210 @@ export function loadConfig(context: Context): AppConfig {
     certificateArn,
     domainName,
     nlb: r.read('ecsNlb', false, boolean),
+  };
+  if (production && platforms.has('ecs') && !env) {
+    r.fail(
+      'region',
+      'stage=production with platform "ecs" needs account and region (the ALB\'s access-log bucket policy names the region\'s Elastic Load Balancing log writer): set both, or leave "ecs" out of platforms',
+    );
+  }
+
+  const arm = cpuArchitecture === 'arm64';
+  const eksNodeTypes = r.read<EksNodeType[]>(
+    'eksNodeTypes',
+    [production ? 'managed' : 'spot'],
+    listOf(EKS_NODE_TYPES),
+  );
+  if (eksNodeTypes.length === 0) {
+    r.fail('eksNodeTypes', 'got none; pods need somewhere to run: list at least one node type');
+  } else if (eksNodeTypes.includes('autoMode') && eksNodeTypes.length > 1) {
+    r.fail('eksNodeTypes', `got ${eksNodeTypes.join(',')}; autoMode brings its own compute: use it alone`);
+  } else if (eksNodeTypes.includes('autoMode') && arm) {
+    r.fail(
+      'eksNodeTypes',
+      "got autoMode with cpuArchitecture=arm64; Auto Mode's built-in node pools launch amd64 only",
+    );
+  } else if (eksNodeTypes.includes('fargate') && !eksNodeTypes.some((t) => EC2_NODE_TYPES.includes(t))) {
+    r.fail(
+      'eksNodeTypes',
+      'got fargate without EC2 nodes; the Fargate profile takes the sample app only, and CoreDNS, the CSI controllers ' +
+        'and the DaemonSets need EC2 nodes: add managed, spot or selfManaged',
+    );
+  }
+  const eksInstanceType = r.read(
+    'eksInstanceType',
+    production ? (arm ? 'm7g.large' : 'm7i.large') : arm ? 't4g.medium' : 't3.medium',
+    matching(INSTANCE_TYPE, INSTANCE_TYPE_TEXT),
+  );
+  const eksSpotInstanceTypes = r.read(
+    'eksSpotInstanceTypes',
+    // 2 vCPU and 4 GiB each, so a node from any of the pools fits the same pods
+    arm ? ['t4g.medium', 'c6g.large', 'c7g.large'] : ['t3.medium', 't3a.medium', 'c5a.large'],
+    listWhere((item) => INSTANCE_TYPE.test(item), 'EC2 instance types such as t3.medium'),
+  );
+  for (const [key, types] of [
+    ['eksInstanceType', [eksInstanceType]],
+    ['eksSpotInstanceTypes', eksSpotInstanceTypes],
+  ] as const) {
+    const wrong = types.filter((type) => isArmInstanceType(type) !== arm);
+    if (wrong.length > 0) {
+      r.fail(
+        key,
+        `got ${wrong.join(', ')}, which cannot run ${cpuArchitecture} images (cpuArchitecture=${cpuArchitecture})`,
+      );
+    }
+  }
+  const eksAppMinReplicas = r.read('eksAppMinReplicas', production ? 2 : 1, integer(1, 100));
+  const eksAppMaxReplicas = r.read('eksAppMaxReplicas', production ? 10 : 3, integer(1, 100));
+  if (eksAppMinReplicas > eksAppMaxReplicas) {
+    r.fail(
+      'eksAppMinReplicas',
+      `got ${eksAppMinReplicas}, more than eksAppMaxReplicas (${eksAppMaxReplicas})`,
+    );
+  }
+  const eksEndpointAllowList = r.read(
+    'eksEndpointAllowList',
+    // production: no public endpoint; CDK's kubectl function runs in the VPC and uses the private one
+    production ? [] : ['0.0.0.0/0'],
+    listWhere(isIpv4Cidr, 'IPv4 CIDR blocks such as 203.0.113.0/24'),
+  );
+  if (eksEndpointAllowList.length > 40) {
+    r.fail('eksEndpointAllowList', `got ${eksEndpointAllowList.length} CIDR blocks; EKS takes at most 40`);
+  }
+  if (production && eksEndpointAllowList.includes('0.0.0.0/0')) {
+    r.fail(
+      'eksEndpointAllowList',
+      'got 0.0.0.0/0 in production; list the networks that administer the cluster, or "none" for a private endpoint only',
+    );
+  }
+  const eks: EksConfig = {
+    kubernetesVersion: r.read(
+      'eksKubernetesVersion',
+      DEFAULT_KUBERNETES_VERSION,
+      oneOf(Object.keys(KUBERNETES_VERSIONS) as KubernetesVersionName[]),
+    ),
+    nodeTypes: eksNodeTypes,
+    instanceType: eksInstanceType,
+    spotInstanceTypes: eksSpotInstanceTypes,
+    nodeCount: r.read('eksNodeCount', production ? 2 : 1, integer(1, 50)),
+    appMinReplicas: eksAppMinReplicas,
+    appMaxReplicas: eksAppMaxReplicas,
+    adminPrincipalArn: r.optional(
+      'eksAdminPrincipalArn',
+      matching(
+        /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+        'an IAM role or user ARN such as arn:aws:iam::123456789012:role/Admin',
+      ),
+    ),
+    endpointAllowList: eksEndpointAllowList,
+  };
+
+  // App Runner and Express Mode size an instance or task from a fixed table of CPU/memory pairs
+  const checkSize = (
+    sizes: Readonly<Record<number, readonly number[]>>,
+    service: string,
+    [cpuKey, cpu]: [string, number],
+    [memoryKey, memoryMiB]: [string, number],
+  ) => {
+    const allowed = sizes[cpu];
+    if (!allowed) r.fail(cpuKey, `got ${cpu}; ${service} allows ${Object.keys(sizes).join(', ')} CPU units`);
+    else if (!allowed.includes(memoryMiB)) {
+      r.fail(
+        memoryKey,
+        `got ${memoryMiB}; with ${cpuKey}=${cpu} ${service} allows ${allowed.join(', ')} MiB`,
+      );
+    }
+  };
+
+  const appRunnerCpu = r.read('appRunnerCpu', production ? 1024 : 256, integer(256, 4096));
+  const appRunnerMemoryMiB = r.read('appRunnerMemoryMiB', production ? 2048 : 512, integer(512, 12288));
+  checkSize(
+    APP_RUNNER_SIZES,
+    'App Runner',
+    ['appRunnerCpu', appRunnerCpu],
+    ['appRunnerMemoryMiB', appRunnerMemoryMiB],
+  );
+  const appRunnerMinInstances = r.read('appRunnerMinInstances', production ? 2 : 1, integer(1, 25));
+  const appRunnerMaxInstances = r.read('appRunnerMaxInstances', production ? 10 : 2, integer(1, 25));
+  if (appRunnerMinInstances >= appRunnerMaxInstances) {
+    r.fail(
+      'appRunnerMinInstances',
+      `got ${appRunnerMinInstances}, not below appRunnerMaxInstances (${appRunnerMaxInstances}); the CDK auto scaling configuration needs max above min`,
+    );
+  }
+  const appRunner: AppRunnerConfig = {
+    cpu: appRunnerCpu,
+    memoryMiB: appRunnerMemoryMiB,
+    minInstances: appRunnerMinInstances,
+    maxInstances: appRunnerMaxInstances,
+    maxConcurrency: r.read('appRunnerMaxConcurrency', 100, integer(1, 200)),
+  };
+
+  const expressTaskCpu = r.read('expressTaskCpu', production ? 512 : 256, integer(256, 4096));
+  const expressTaskMemoryMiB = r.read('expressTaskMemoryMiB', production ? 1024 : 512, integer(512, 30720));
+  checkSize(
+    FARGATE_SIZES,
+    'Fargate',
+    ['expressTaskCpu', expressTaskCpu],
+    ['expressTaskMemoryMiB', expressTaskMemoryMiB],
+  );
+  const expressTaskMinCount = r.read('expressTaskMinCount', production ? 2 : 1, integer(1, 100));
+  const expressTaskMaxCount = r.read('expressTaskMaxCount', production ? 10 : 2, integer(1, 100));
+  if (expressTaskMinCount > expressTaskMaxCount) {
+    r.fail(
+      'expressTaskMinCount',
+      `got ${expressTaskMinCount}, more than expressTaskMaxCount (${expressTaskMaxCount})`,
+    );
+  }
+  const expressScalingMetric = r.read('expressScalingMetric', 'AVERAGE_CPU', oneOf(EXPRESS_SCALING_METRICS));
+  const expressScalingTarget = r.read('expressScalingTarget', 60, integer(1, 1_000_000));
+  if (expressScalingMetric !== 'REQUEST_COUNT_PER_TARGET' && expressScalingTarget > 100) {
+    r.fail(
+      'expressScalingTarget',
+      `got ${expressScalingTarget}; ${expressScalingMetric} is a percentage: use 1 to 100`,
+    );
+  }
+  const express: ExpressConfig = {
+    taskCpu: expressTaskCpu,
+    taskMemoryMiB: expressTaskMemoryMiB,
+    taskMinCount: expressTaskMinCount,
+    taskMaxCount: expressTaskMaxCount,
+    scalingMetric: expressScalingMetric,
+    scalingTarget: expressScalingTarget,
+  };
+  // Express Mode registers its task definitions for X86_64; its API has no architecture setting
+  if (platforms.has('express') && cpuArchitecture !== 'x86_64') {
+    r.fail(
+      'platforms',
+      'ECS Express Mode runs x86_64 images only: drop "express" or use cpuArchitecture=x86_64',
+    );
+  }
+
+  const ecsPatterns: EcsPatternsConfig = {
+    pruneSchedule: r.read(
+      'ecsPatternsPruneSchedule',
+      'cron(0 3 * * ? *)',
+      matching(
+        SCHEDULE_EXPRESSION,
+        'cron(minutes hours day-of-month month day-of-week year) or rate(value unit), e.g. rate(12 hours)',
+      ),
+    ),
+    pruneTimeZone: r.read('ecsPatternsPruneTimeZone', 'UTC', (raw) =>
+      typeof raw === 'string' && isTimeZone(raw)
+        ? raw
+        : new Invalid('allowed: an IANA time zone such as UTC or Europe/Berlin'),
+    ),
+    guestbookMaxAgeDays: r.read('ecsPatternsGuestbookMaxAgeDays', production ? 365 : 7, integer(1, 36_500)),
+    maxObjectMiB: r.read('ecsPatternsMaxObjectMiB', 10, integer(1, 1024)),
+    workerMaxTasks: r.read('ecsPatternsWorkerMaxTasks', production ? 10 : 2, integer(1, 100)),
     alarmEmail: r.optional('alarmEmail', matching(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address')),
   };
+  if (platforms.has('ecsPatterns') && !platforms.has('ecs')) {
+    r.fail(
+      'platforms',
+      'got ecsPatterns without ecs; the ECS patterns run on the ECS stack\'s cluster and share its guestbook volume: add "ecs", or drop "ecsPatterns"',
+    );
+  }
 
   if (platforms.has('apprunner') && cpuArchitecture !== 'x86_64') {
     r.fail('platforms', 'App Runner runs x86_64 images only: drop "apprunner" or use cpuArchitecture=x86_64');
@@ -329,5 +641,18 @@ export function loadConfig(context: Context): AppConfig {
   r.failUnknownKeys();
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
-  return { stage, prefix, env, cpuArchitecture, platforms, network, registry, ecs };
+  return {
+    stage,
+    prefix,
+    env,
+    cpuArchitecture,
+    platforms,
+    network,
+    registry,
+    ecs,
+    eks,
+    appRunner,
+    express,
+    ecsPatterns,
+  };
 }

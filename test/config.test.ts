@@ -27,12 +27,12 @@ describe('defaults', () => {
   });
 
   test('production is sized for availability: NAT gateways, two tasks and instances at least', () => {
-    const config = loadConfig({ stage: 'production' });
+    const config = loadConfig({ stage: 'production', account: '123456789012', region: 'eu-west-1' });
     expect(config.network.natProvider).toBe('gateway');
     expect(config.ecs).toMatchObject({ asgMinCapacity: 2, taskMinCount: 2 });
   });
 
-  test('production with an environment spans three AZs', () => {
+  test('production names its account and region, and spans three AZs', () => {
     const config = loadConfig({ stage: 'production', account: '123456789012', region: 'eu-west-1' });
     expect(config.network.azCount).toBe(3);
     expect(config.env).toEqual({ account: '123456789012', region: 'eu-west-1' });
@@ -106,10 +106,7 @@ describe('each bad value is reported with its key, the value and what is allowed
     ],
     [{ ecsNlb: 1 }, 'ecsNlb: got 1; allowed: true or false'],
     [{ alarmEmail: 'ops' }, 'alarmEmail: got "ops"; allowed: an e-mail address'],
-    [
-      { cpuArchitecture: 'arm64', ecsInstanceType: 't4g.small' },
-      'platforms: App Runner runs x86_64 images only',
-    ],
+    [{ cpuArchitecture: 'arm64', platforms: 'apprunner' }, 'platforms: App Runner runs x86_64 images only'],
     [{ stgae: 'production' }, 'stgae: unknown key; did you mean "stage"?'],
     [{ EcsSpot: true }, 'EcsSpot: unknown key; did you mean "ecsSpot"?'],
   ])('%j', (context, expected) => {

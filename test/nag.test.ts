@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
-import { STAGES, synthesize } from './support/synth';
+import { STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 
 /** cdk-nag's AWS Solutions findings that nothing acknowledged, as `path: rule` lines. */
-function unacknowledgedFindings(stage: string): string[] {
-  const { app } = synthesize({ stage }, { nag: true });
+function unacknowledgedFindings(stage: (typeof STAGES)[number]): string[] {
+  const { app } = synthesize(STAGE_CONTEXT[stage], { judge: true });
   try {
     app.synth();
     return [];
@@ -14,21 +14,19 @@ function unacknowledgedFindings(stage: string): string[] {
     if (!fs.existsSync(reportFile)) throw error;
     const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
     return report.pluginReports.flatMap((plugin: { violations: Violation[] }) =>
-      plugin.violations.flatMap((v) =>
-        v.violatingResources.map((r) => `${r.resourceLogicalId} (${r.templatePath}): ${v.ruleName}`),
-      ),
+      plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => `${c.constructPath}: ${v.ruleName}`)),
     );
   }
 }
 
 interface Violation {
   ruleName: string;
-  violatingResources: { resourceLogicalId: string; templatePath: string }[];
+  violatingConstructs: { constructPath: string }[];
 }
 
 /** Every cdk-nag acknowledgment in the construct tree (CDK acknowledges some of its own): where, which rule, why. */
-function acknowledgments(stage: string): { path: string; id: string; reason: string }[] {
-  const { app } = synthesize({ stage });
+function acknowledgments(stage: (typeof STAGES)[number]): { path: string; id: string; reason: string }[] {
+  const { app } = synthesize(STAGE_CONTEXT[stage]);
   return app.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)

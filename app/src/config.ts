@@ -1,6 +1,7 @@
-// The serve command's settings, all from the environment (the stacks set them on the container).
-// Bad values stop the replica at startup with a clear message instead of misbehaving later: the
-// deployment then fails visibly and rolls back.
+// The commands' settings, all from the environment (the stacks set them on the container). Bad values
+// stop the replica or job at startup with a clear message instead of misbehaving later: the deployment
+// then fails visibly and rolls back.
+import { stat } from 'node:fs/promises';
 import type { PlatformHint } from './platform';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server';
 
@@ -13,7 +14,11 @@ export interface ServeConfig {
   shutdownTimeoutMs: number;
 }
 
-export class ConfigError extends Error {}
+/** A setting to fix: main.ts prints its message alone, without a stack trace. */
+export class ConfigError extends Error {
+  // main.ts matches it by name: commands bundled on their own carry their own copy of this class
+  override readonly name = 'ConfigError';
+}
 
 const PLATFORM_HINTS: readonly string[] = ['apprunner', 'express'] satisfies PlatformHint[];
 
@@ -34,7 +39,19 @@ export function readServeConfig(env: NodeJS.ProcessEnv): ServeConfig {
   };
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+export function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new ConfigError(`${name} is required`);
+  return value;
+}
+
+export function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -42,4 +59,12 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** A volume the command works on: it must be mounted, or the command has nothing to do. */
+export async function existingDirectory(env: NodeJS.ProcessEnv, name: string): Promise<string> {
+  const dir = required(env, name);
+  const stats = await stat(dir).catch(() => undefined);
+  if (!stats?.isDirectory()) throw new ConfigError(`${name} must name an existing directory, got "${dir}"`);
+  return dir;
 }

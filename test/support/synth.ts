@@ -20,22 +20,54 @@ export interface SynthesizedApp {
 }
 
 /**
- * Builds the app exactly as `bin/` does, from cdk.json's context plus `context` (as `-c` would
- * give it). Asset staging is off: copying the image context and handler bundles proves nothing
- * in a unit test, and costs seconds per synth.
+ * Builds the app as `bin/` does, from cdk.json's context plus `context` (as `-c` would give it).
+ *
+ * `judge: true` synthesizes as `cdk synth` does: CDK's built-in CloudFormation validation and
+ * cdk-nag. Off by default, because the validator is a WebAssembly module that costs seconds to
+ * load in every test file; test/nag.test.ts judges the whole app in both stages once. Asset staging
+ * is always off: copying the image context and handler bundles proves nothing in a unit test.
  */
 export function synthesize(
   context: Record<string, unknown> = {},
-  options: { nag?: boolean } = {},
+  options: { judge?: boolean } = {},
 ): SynthesizedApp {
   const app = new App({
     context: { ...CDK_JSON_CONTEXT, 'aws:cdk:disable-asset-staging': true, ...context },
+    builtinCloudFormationValidation: options.judge ?? false,
   });
   const config = loadConfig(app.node.getAllContext());
   const stacks = buildApp(app, config);
-  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.judge) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, config, stacks, template: (stack) => Template.fromStack(stack) };
 }
 
 /** Both stages, for tests that hold for each. */
 export const STAGES = ['sandbox', 'production'] as const;
+
+/**
+ * The context that selects a stage. Production deploys name their account and region (the ALB's
+ * log bucket policy and the third AZ need them); tests use a made-up account.
+ */
+export const STAGE_CONTEXT: Record<(typeof STAGES)[number], Record<string, string>> = {
+  sandbox: { stage: 'sandbox' },
+  production: { stage: 'production', account: '123456789012', region: 'eu-west-1' },
+};
+
+/**
+ * The sample app repository as platform stacks name it (lib/registry-stack.ts): an ARN built from
+ * the stack's own partition, region and account, not another stack's output.
+ */
+export const SAMPLE_APP_REPOSITORY_ARN = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':ecr:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':repository/coa/sample-app',
+    ],
+  ],
+};

@@ -20,19 +20,27 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-export interface AppProcess {
+/** A command of the bundled app, running: its JSON log lines as they arrive, and its exit. */
+export interface CommandProcess {
   child: ChildProcess;
-  port: number;
   logs: LogLine[];
   /** Resolves with the first log line carrying `msg`, including one already logged. */
   waitForLog(msg: string): Promise<LogLine>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node <main> serve` on a free loopback port and waits until it listens. */
-export async function startAppProcess(main: string, env: Record<string, string> = {}): Promise<AppProcess> {
-  const child = spawn(process.execPath, [main, 'serve'], {
-    env: { PATH: process.env.PATH, PORT: '0', ...env },
+export interface AppProcess extends CommandProcess {
+  port: number;
+}
+
+/** Starts `node <main> <command>` with only `env` (and PATH) in its environment. */
+export function startCommand(
+  main: string,
+  command: string,
+  env: Record<string, string> = {},
+): CommandProcess {
+  const child = spawn(process.execPath, [main, command], {
+    env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const logs: LogLine[] = [];
@@ -57,6 +65,36 @@ export async function startAppProcess(main: string, env: Record<string, string> 
       waiting.push({ msg, resolve });
       void exited.then(() => reject(new Error(`exited without logging "${msg}"`)));
     });
-  const listening = await waitForLog('listening');
-  return { child, port: listening.port as number, logs, waitForLog, exited };
+  return { child, logs, waitForLog, exited };
+}
+
+/** Starts `node <main> serve` on a free loopback port and waits until it listens. */
+export async function startAppProcess(main: string, env: Record<string, string> = {}): Promise<AppProcess> {
+  const server = startCommand(main, 'serve', { PORT: '0', ...env });
+  const listening = await server.waitForLog('listening');
+  return { ...server, port: listening.port as number };
+}
+
+/** Runs `node <main> <command>` to its end: exit code, JSON log lines from stdout, and stderr. */
+export function runCommand(
+  main: string,
+  command: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; logs: LogLine[]; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [main, command],
+      { env: { PATH: process.env.PATH, ...env } },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (error.code as number) : 0,
+          logs: stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as LogLine),
+          stderr,
+        }),
+    );
+  });
 }

@@ -1,0 +1,185 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { SampleAppImage } from '../registry-stack';
+import type { StagePolicy } from '../stage';
+import { JobTask } from './job-task';
+
+/** Uploads go here; each one starts a task. */
+export const INPUT_PREFIX = 'incoming/';
+/** Summaries go here: outside the input prefix, so a result never starts another task. */
+export const RESULTS_PREFIX = 'results/';
+
+export interface ObjectSummariesProps {
+  readonly cluster: ecs.ICluster;
+  readonly image: SampleAppImage;
+  readonly logGroup: logs.ILogGroup;
+  readonly policy: StagePolicy;
+  readonly maxObjectMiB: number;
+  /** Where EventBridge puts the events it could not turn into a task. */
+  readonly failedInvocations: sqs.IQueue;
+}
+
+/**
+ * Seeds: "ECS tasks invoked by EventBridge". An object uploaded under `incoming/` makes S3 send an
+ * "Object Created" event to EventBridge; a rule matches it and runs one Fargate task, handing it the
+ * bucket and key as container environment overrides. The task (`summarize-object`) writes a JSON
+ * summary of the object under `results/`.
+ */
+export class ObjectSummaries extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly task: JobTask;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ObjectSummariesProps) {
+    super(scope, id);
+    const { cluster, policy } = props;
+    const production = policy.stage === 'production';
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: policy.dataRemovalPolicy,
+      // sandbox: `cdk destroy` empties the bucket first (a custom resource), or deleting it would fail
+      autoDeleteObjects: !production,
+      serverAccessLogsBucket: production ? this.accessLogBucket(policy) : undefined,
+      serverAccessLogsPrefix: production ? 'uploads/' : undefined,
+    });
+    if (!production) {
+      Validations.of(this.bucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'Sandbox: no access-log bucket to outlive cdk destroy; the production stage logs object access to S3',
+      });
+    }
+    // EventBridge notifications: S3 sends every event of this bucket to the account's default event
+    // bus, where rules pick what they want. Set on the bucket itself: CDK's `eventBridgeEnabled` sets the
+    // same through a custom resource and its Lambda function.
+    (this.bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+
+    this.task = new JobTask(this, 'Task', {
+      vpc: cluster.vpc,
+      image: props.image,
+      command: 'summarize-object',
+      purpose: `read ${INPUT_PREFIX}, write ${RESULTS_PREFIX}`,
+      logGroup: props.logGroup,
+      environment: {
+        INPUT_PREFIX,
+        RESULTS_PREFIX,
+        MAX_OBJECT_BYTES: String(props.maxObjectMiB * 1024 * 1024),
+      },
+    });
+    // Task role: read the input prefix, write the results prefix, nothing else. Without
+    // s3:ListBucket, S3 answers a missing key with 403 rather than 404; the job says it may be either.
+    const taskRole = this.task.taskDefinition.taskRole;
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${INPUT_PREFIX}*`)],
+      }),
+    );
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${RESULTS_PREFIX}*`)],
+      }),
+    );
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(taskRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${INPUT_PREFIX}*]`,
+      reason: 'Reads any object under the input prefix: which one arrives is only known when the event does',
+    });
+    Validations.of(taskRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${RESULTS_PREFIX}*]`,
+      reason: 'Writes a summary under the results prefix, named after the object it summarizes',
+    });
+
+    const { taskDefinition, container, securityGroup } = this.task;
+    // EventBridge starts the task with this role: RunTask of this task definition in this cluster, and
+    // handing the task its two roles. CDK's EcsTask target would add ecs:TagResource on every task of
+    // the cluster, for tags we do not ask for; given an immutable role, it adds nothing.
+    const runTaskRole = new iam.Role(this, 'RunTaskRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: 'EventBridge runs the summarize-object task with this role',
+    });
+    runTaskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [taskDefinition.taskDefinitionArn],
+        conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+      }),
+    );
+    runTaskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [taskDefinition.taskRole.roleArn, taskDefinition.obtainExecutionRole().roleArn],
+        conditions: { StringLike: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+    this.rule = new events.Rule(this, 'ObjectCreated', {
+      description: `An object created under s3://<bucket>/${INPUT_PREFIX} runs the summarize-object task`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [this.bucket.bucketName] },
+          object: { key: events.Match.prefix(INPUT_PREFIX) },
+        },
+      },
+      targets: [
+        new targets.EcsTask({
+          cluster,
+          taskDefinition,
+          role: iam.Role.fromRoleArn(this, 'RunTaskRoleAsIs', runTaskRole.roleArn, { mutable: false }),
+          launchType: ecs.LaunchType.FARGATE,
+          subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+          securityGroups: [securityGroup],
+          assignPublicIp: false,
+          // an input transformer: EventBridge fills these in from each event
+          containerOverrides: [
+            {
+              containerName: container.containerName,
+              environment: [
+                { name: 'BUCKET', value: events.EventField.fromPath('$.detail.bucket.name') },
+                { name: 'KEY', value: events.EventField.fromPath('$.detail.object.key') },
+              ],
+            },
+          ],
+          // RunTask can fail for a while (no Fargate capacity, throttling): retry, then keep the event
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: props.failedInvocations,
+        }),
+      ],
+    });
+  }
+
+  /** Production: server access logs, in a bucket that keeps them for the stage's log retention. */
+  private accessLogBucket(policy: StagePolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 writes server access logs only to SSE-S3 buckets
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: policy.dataRemovalPolicy,
+      lifecycleRules: [{ expiration: Duration.days(policy.logRetention) }],
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket holds access logs itself; logging access to it would need yet another log bucket',
+    });
+    return bucket;
+  }
+}

@@ -1,0 +1,54 @@
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SAMPLE_APP } from '../sample-app';
+
+/** The guestbook's EFS file system and the access point every task mounts it through. */
+export interface GuestbookStorage {
+  readonly fileSystem: efs.IFileSystem;
+  readonly accessPoint: efs.IAccessPoint;
+}
+
+const VOLUME_NAME = 'guestbook';
+
+/**
+ * Mounts the guestbook into `container` (seeds: "mount EFS file systems onto ECS tasks", the same on
+ * EC2 and Fargate) and lets the task role do exactly what the mount needs.
+ *
+ * With IAM authorization the mount is made with the task role's credentials, and the file system
+ * policy does not allow `ClientMount` to anyone: without this grant the task stops at start-up with
+ * `access denied by server`. The grant only holds through the guestbook access point, which pins
+ * the POSIX user and the directory. Open NFS to the task's security group separately
+ * (`fileSystem.connections.allowDefaultPortFrom(service)`).
+ */
+export function addGuestbookVolume(
+  taskDefinition: ecs.TaskDefinition,
+  container: ecs.ContainerDefinition,
+  guestbook: GuestbookStorage,
+): void {
+  taskDefinition.addVolume({
+    name: VOLUME_NAME,
+    efsVolumeConfiguration: {
+      fileSystemId: guestbook.fileSystem.fileSystemId,
+      transitEncryption: 'ENABLED',
+      authorizationConfig: { accessPointId: guestbook.accessPoint.accessPointId, iam: 'ENABLED' },
+    },
+  });
+  container.addMountPoints({
+    sourceVolume: VOLUME_NAME,
+    containerPath: SAMPLE_APP.guestbookMountPath,
+    readOnly: false,
+  });
+  container.addEnvironment('GUESTBOOK_DIR', SAMPLE_APP.guestbookMountPath);
+  // a task mounts as it starts: nothing may run this task definition before the mount targets exist
+  taskDefinition.node.addDependency(guestbook.fileSystem.mountTargetsAvailable);
+  taskDefinition.taskRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+      resources: [guestbook.fileSystem.fileSystemArn],
+      conditions: {
+        StringEquals: { 'elasticfilesystem:AccessPointArn': guestbook.accessPoint.accessPointArn },
+      },
+    }),
+  );
+}

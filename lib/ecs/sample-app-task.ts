@@ -1,0 +1,90 @@
+import { Validations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { SampleAppImage } from '../registry-stack';
+import { SAMPLE_APP, SampleAppEnvironment } from '../sample-app';
+
+/** Where the task runs: an EC2 instance of our capacity provider, or Fargate. */
+export type EcsLaunchType = 'ec2' | 'fargate';
+
+export interface SampleAppTaskProps {
+  readonly launchType: EcsLaunchType;
+  readonly image: SampleAppImage;
+  /** CPU units and memory of the task (Fargate) and of its one container (both launch types). */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly logGroup: logs.ILogGroup;
+  /** Environment variables whose values ECS fetches at task start; only the execution role can read them. */
+  readonly secrets?: Record<string, ecs.Secret>;
+}
+
+/**
+ * A task definition running the sample app image (`repository:tag`), with its own task role and
+ * task execution role. The same image, port, logging and roles on both launch types; only the task
+ * definition class differs (Fargate sizes the task and needs the CPU architecture up front).
+ */
+export class SampleAppTask extends Construct {
+  readonly taskDefinition: ecs.TaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+
+  constructor(scope: Construct, id: string, props: SampleAppTaskProps) {
+    super(scope, id);
+    const { launchType, image } = props;
+    const taskPrincipal = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
+
+    // Task role (seeds: "ECS task role"): what the app itself may call on AWS. One per service, so
+    // each service gets only its own permissions; here just the guestbook mount, added by
+    // addGuestbookVolume.
+    const taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: taskPrincipal,
+      description: `Task role of the sample app on ECS ${launchType}: what the app may call`,
+    });
+    // Task execution role: what ECS itself needs to start the task for us: pull the image, create
+    // the log stream, read the secrets. CDK adds each grant as the container uses the resource.
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: taskPrincipal,
+      description: `Task execution role of the sample app on ECS ${launchType}: pull, log, read secrets`,
+    });
+    Validations.of(executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only ecr:GetAuthorizationToken is on *: the API has no resource scope; pulls are scoped to the repository',
+    });
+
+    const shared = { taskRole, executionRole, networkMode: ecs.NetworkMode.AWS_VPC };
+    this.taskDefinition =
+      launchType === 'fargate'
+        ? new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+            ...shared,
+            cpu: props.cpu,
+            memoryLimitMiB: props.memoryMiB,
+            runtimePlatform: {
+              operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+              cpuArchitecture:
+                image.cpuArchitecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+            },
+          })
+        : // awsvpc on EC2 too: each task gets its own network interface and security group, so NFS
+          // and the load balancer can allow exactly this service rather than the whole instance
+          new ecs.Ec2TaskDefinition(this, 'TaskDefinition', shared);
+
+    this.container = this.taskDefinition.addContainer('SampleApp', {
+      image: ecs.ContainerImage.fromEcrRepository(image.repository, image.tag),
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      portMappings: [{ containerPort: SAMPLE_APP.port, name: 'http' }],
+      environment: { IMAGE_VERSION: image.tag } satisfies SampleAppEnvironment,
+      secrets: props.secrets,
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: launchType }),
+      // the app writes only to the guestbook volume
+      readonlyRootFilesystem: true,
+    });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'Plain environment holds only the image tag and the mount path; secrets arrive through `secrets`',
+    });
+  }
+}

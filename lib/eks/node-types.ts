@@ -1,0 +1,220 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import type { CpuArchitecture, EksConfig } from '../config';
+import { acknowledgeManagedPolicies } from './findings';
+
+/**
+ * The seeds' node types. `managed` and `spot` are managed node groups (EKS creates and updates the
+ * instances of an Auto Scaling group it owns), `selfManaged` is an Auto Scaling group we own that
+ * registers with the cluster, `fargate` runs one namespace's pods without nodes, and `autoMode` lets
+ * EKS choose, launch and patch the instances itself.
+ */
+export const EKS_NODE_TYPES = ['managed', 'spot', 'selfManaged', 'fargate', 'autoMode'] as const;
+export type EksNodeType = (typeof EKS_NODE_TYPES)[number];
+export const EC2_NODE_TYPES: readonly EksNodeType[] = ['managed', 'spot', 'selfManaged'];
+
+/** Labels every EC2 node with its node type, so `kubectl get nodes -L node-type` tells them apart. */
+export const NODE_TYPE_LABEL = 'node-type';
+
+/**
+ * VPC CNI prefix delegation gives each node /28 prefixes instead of single addresses, so a t3.medium
+ * runs up to 110 pods instead of 17: the add-ons' DaemonSets and controllers alone need about 20.
+ * Managed node groups work the number out; self-managed nodes are told (110 is EKS's cap below 30 vCPUs).
+ */
+const MAX_PODS_PER_NODE = 110;
+
+/** Every EC2 node's root volume (AL2023's device name): encrypted gp3. */
+const ROOT_DEVICE = '/dev/xvda';
+const ROOT_VOLUME_GIB = 20;
+
+/**
+ * Every EC2 node allows IMDSv2 only, with hop limit 2 as in EKS's own managed node group template:
+ * pods (the sample app, the CloudWatch agent) read the node's zone from instance metadata.
+ */
+const NODE_METADATA_HOP_LIMIT = 2;
+
+export interface ComputeProps {
+  readonly cluster: eks.Cluster;
+  readonly config: EksConfig;
+  /** The image's architecture: node AMIs must match it (config checked the instance types). */
+  readonly cpuArchitecture: CpuArchitecture;
+  /** Fargate profile: pods of this namespace run on Fargate. */
+  readonly fargateNamespace: string;
+  /** The cluster's service CIDR: self-managed nodes must be told it. */
+  readonly serviceCidr: string;
+  /** Picks the self-managed nodes' AMI: `/aws/service/eks/optimized-ami/<version>/...`. */
+  readonly kubernetesVersion: string;
+}
+
+/**
+ * Adds every configured node type except Auto Mode (a cluster property) to the cluster, and returns
+ * what was added: anything that needs running pods depends on it.
+ */
+export function addCompute(props: ComputeProps): IConstruct[] {
+  const { cluster, config } = props;
+  const compute: IConstruct[] = [];
+  if (config.nodeTypes.includes('managed')) {
+    compute.push(addNodeGroup(props, 'OnDemand', eks.CapacityType.ON_DEMAND, [config.instanceType]));
+  }
+  if (config.nodeTypes.includes('spot')) {
+    compute.push(addNodeGroup(props, 'Spot', eks.CapacityType.SPOT, config.spotInstanceTypes));
+  }
+  if (config.nodeTypes.includes('selfManaged')) compute.push(addSelfManagedNodes(props));
+  if (config.nodeTypes.includes('fargate')) {
+    const profile = cluster.addFargateProfile('SampleApp', {
+      selectors: [{ namespace: props.fargateNamespace }],
+      vpc: cluster.vpc,
+      subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    // the pod execution role: what Fargate itself needs to start a pod (pull its image)
+    acknowledgeManagedPolicies(
+      profile.podExecutionRole,
+      ['AmazonEKSFargatePodExecutionRolePolicy'],
+      'Fargate profiles',
+    );
+    compute.push(profile);
+  }
+  return compute;
+}
+
+/**
+ * Managed node group: EKS runs the Auto Scaling group, picks the EKS-optimized AL2023 AMI, and drains
+ * nodes before replacing them. Spot: the same, on spare capacity at a discount, from several pools.
+ */
+function addNodeGroup(
+  props: ComputeProps,
+  id: string,
+  capacityType: eks.CapacityType,
+  instanceTypes: readonly string[],
+): eks.Nodegroup {
+  const { cluster, config } = props;
+  const launchTemplate = new ec2.LaunchTemplate(cluster, `${id}NodeLaunchTemplate`, {
+    blockDevices: [
+      {
+        deviceName: ROOT_DEVICE,
+        volume: ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
+          encrypted: true,
+          volumeType: ec2.EbsDeviceVolumeType.GP3,
+        }),
+      },
+    ],
+    requireImdsv2: true,
+    httpPutResponseHopLimit: NODE_METADATA_HOP_LIMIT,
+  });
+  return cluster.addNodegroupCapacity(id, {
+    capacityType,
+    instanceTypes: instanceTypes.map((type) => new ec2.InstanceType(type)),
+    amiType:
+      props.cpuArchitecture === 'arm64'
+        ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD
+        : eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+    // nothing here adds nodes on demand (Auto Mode does): the maximum leaves room to scale by hand
+    minSize: config.nodeCount,
+    desiredSize: config.nodeCount,
+    maxSize: 2 * config.nodeCount,
+    nodeRole: nodeRole(cluster, `${id}NodeRole`),
+    subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    launchTemplateSpec: { id: launchTemplate.launchTemplateId!, version: launchTemplate.latestVersionNumber },
+    labels: { [NODE_TYPE_LABEL]: capacityType === eks.CapacityType.SPOT ? 'spot' : 'managed' },
+    enableNodeAutoRepair: true,
+  });
+}
+
+/**
+ * Self-managed nodes: our own Auto Scaling group of EKS-optimized AL2023 instances. AL2023 joins the
+ * cluster with `nodeadm`, configured by a NodeConfig in the user data (aws-eks-v2's own
+ * `addAutoScalingGroupCapacity` still renders Amazon Linux 2's bootstrap.sh, and AL2 AMIs stopped with 1.32).
+ * AMI updates are ours too: a new AMI reaches new instances only.
+ */
+function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup {
+  const { cluster, config } = props;
+  const userData = new ec2.MultipartUserData();
+  const nodeConfig = {
+    apiVersion: 'node.eks.aws/v1alpha1',
+    kind: 'NodeConfig',
+    spec: {
+      cluster: {
+        name: cluster.clusterName,
+        apiServerEndpoint: cluster.clusterEndpoint,
+        certificateAuthority: cluster.clusterCertificateAuthorityData,
+        cidr: props.serviceCidr,
+      },
+      kubelet: {
+        config: { maxPods: MAX_PODS_PER_NODE },
+        flags: [`--node-labels=${NODE_TYPE_LABEL}=self-managed`],
+      },
+    },
+  };
+  // JSON is YAML: nodeadm reads the typed object as it is
+  userData.addPart(
+    ec2.MultipartBody.fromRawBody({
+      contentType: 'application/node.eks.aws',
+      body: Stack.of(cluster).toJsonString(nodeConfig),
+    }),
+  );
+  const role = nodeRole(cluster, 'SelfManagedNodeRole');
+  const nodes = new autoscaling.AutoScalingGroup(cluster, 'SelfManagedNodes', {
+    vpc: cluster.vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    instanceType: new ec2.InstanceType(config.instanceType),
+    machineImage: ec2.MachineImage.fromSsmParameter(
+      `/aws/service/eks/optimized-ami/${props.kubernetesVersion}/amazon-linux-2023/${props.cpuArchitecture === 'arm64' ? 'arm64' : 'x86_64'}/standard/recommended/image_id`,
+    ),
+    userData,
+    // connectAutoScalingGroupCapacity would add the VPC CNI policy: aws-node has its own role here
+    role: role.withoutPolicyUpdates(),
+    minCapacity: config.nodeCount,
+    maxCapacity: 2 * config.nodeCount,
+    blockDevices: [
+      {
+        deviceName: ROOT_DEVICE,
+        volume: autoscaling.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
+          encrypted: true,
+          volumeType: autoscaling.EbsDeviceVolumeType.GP3,
+        }),
+      },
+    ],
+    requireImdsv2: true,
+    // egress as connectAutoScalingGroupCapacity opens it: the control plane, and the internet through NAT
+    allowAllOutbound: false,
+  });
+  // the group's generated launch template has no hop limit setting of its own
+  const launchTemplate = nodes.node.findChild('LaunchTemplate').node.defaultChild as ec2.CfnLaunchTemplate;
+  launchTemplate.addPropertyOverride(
+    'LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit',
+    NODE_METADATA_HOP_LIMIT,
+  );
+  // security groups (node <-> control plane, the cluster security group) and the ownership tag
+  cluster.connectAutoScalingGroupCapacity(nodes, { bootstrapEnabled: false });
+  // API authentication mode: a self-managed node's role joins through an access entry of type EC2_LINUX
+  new eks.AccessEntry(cluster, 'SelfManagedNodeAccess', {
+    cluster,
+    principal: role.roleArn,
+    accessPolicies: [],
+    accessEntryType: eks.AccessEntryType.EC2_LINUX,
+  });
+  Validations.of(nodes).acknowledge({
+    id: 'AwsSolutions-AS3',
+    reason:
+      'Node health is Kubernetes business (node conditions, EKS node monitoring): ASG e-mails add nothing',
+  });
+  return nodes;
+}
+
+/**
+ * EC2 instance profile role of a node: the kubelet's calls to EKS and pulls from ECR, nothing else.
+ * The VPC CNI's permissions belong to its own Pod Identity role, not to every pod on the node.
+ */
+function nodeRole(scope: IConstruct, id: string): iam.Role {
+  const policies = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly'];
+  const role = new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+    managedPolicies: policies.map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+  });
+  acknowledgeManagedPolicies(role, policies, 'node roles');
+  return role;
+}

@@ -1,0 +1,228 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { STAGES, SAMPLE_APP_REPOSITORY_ARN, synthesize } from './support/synth';
+
+function synthesizeStage(stage: (typeof STAGES)[number]) {
+  const { app, stacks, template } = synthesize({ stage, platforms: 'apprunner' });
+  const stack = stacks.appRunner!;
+  const stackTemplate = template(stack);
+  // cdk-nag on this stack alone, after synthesis; test/nag.test.ts judges the whole app
+  const nag = new AwsSolutionsChecks().validateScope(stack);
+  return { app, stack, nag, template: stackTemplate, tag: stacks.registry.image.tag };
+}
+const synthesized = { sandbox: synthesizeStage('sandbox'), production: synthesizeStage('production') };
+
+const sandbox = synthesized.sandbox.template;
+
+/** The properties of the only resource of `type`. */
+function only(template: Template, type: string) {
+  const resources = Object.values(template.findResources(type));
+  expect(resources).toHaveLength(1);
+  return resources[0].Properties;
+}
+
+/** The logical ID of the only resource of `type`. */
+function idOf(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+/** The logical ID of the only role `service` may assume. */
+function roleAssumedBy(template: Template, service: string): string {
+  const trust = { Statement: [Match.objectLike({ Principal: { Service: service } })] };
+  const ids = Object.keys(
+    template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: trust } }),
+  );
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+/** 'private' or 'public' for each subnet reference imported from the network stack. */
+function subnetKinds(subnets: unknown[]): string[] {
+  return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
+}
+
+describe('App Runner stack', () => {
+  test('runs the registry image by its tag (ECR, private), on the app port', () => {
+    const { template, tag } = synthesized.sandbox;
+    const repository = only(template, 'AWS::AppRunner::Service').SourceConfiguration.ImageRepository;
+    expect(repository.ImageRepositoryType).toBe('ECR');
+    expect(repository.ImageIdentifier['Fn::Join'][1].at(-1)).toBe(`/coa/sample-app:${tag}`);
+    expect(repository.ImageConfiguration.Port).toBe('8080');
+    expect(repository.ImageConfiguration.StartCommand).toBeUndefined();
+  });
+
+  test('tells the app its version and platform (App Runner has no metadata endpoint), and mounts no volume', () => {
+    const { template, tag } = synthesized.sandbox;
+    const { ImageConfiguration } = only(template, 'AWS::AppRunner::Service').SourceConfiguration
+      .ImageRepository;
+    expect(ImageConfiguration.RuntimeEnvironmentVariables).toEqual([
+      { Name: 'IMAGE_VERSION', Value: tag },
+      { Name: 'PLATFORM', Value: 'apprunner' },
+    ]);
+  });
+
+  test('deploys a new image through the stack, not by watching the repository', () => {
+    const service = only(sandbox, 'AWS::AppRunner::Service');
+    expect(service.SourceConfiguration.AutoDeploymentsEnabled).toBe(false);
+  });
+
+  test('access role: App Runner may pull this one repository, plus the registry login, nothing else', () => {
+    const accessRole = roleAssumedBy(sandbox, 'build.apprunner.amazonaws.com');
+    const policy = only(sandbox, 'AWS::IAM::Policy');
+    expect(policy.Roles).toEqual([{ Ref: accessRole }]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Action: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
+          'ecr:DescribeImages',
+          'ecr:GetDownloadUrlForLayer',
+        ],
+        Effect: 'Allow',
+        Resource: SAMPLE_APP_REPOSITORY_ARN,
+      },
+      { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
+    ]);
+    sandbox.hasResourceProperties('AWS::AppRunner::Service', {
+      SourceConfiguration: {
+        AuthenticationConfiguration: { AccessRoleArn: { 'Fn::GetAtt': [accessRole, 'Arn'] } },
+      },
+    });
+  });
+
+  test('the access policy exists before App Runner first pulls the image', () => {
+    const [service] = Object.values(sandbox.findResources('AWS::AppRunner::Service'));
+    expect(service.DependsOn).toEqual([idOf(sandbox, 'AWS::IAM::Policy')]);
+  });
+
+  test('instance role: assumed by the app, with no permission at all (the app calls no AWS API)', () => {
+    const instanceRole = roleAssumedBy(sandbox, 'tasks.apprunner.amazonaws.com');
+    const role = sandbox.findResources('AWS::IAM::Role')[instanceRole].Properties;
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.Policies).toBeUndefined();
+    // the only policy in the stack is the access role's
+    expect(only(sandbox, 'AWS::IAM::Policy').Roles).not.toContainEqual({ Ref: instanceRole });
+    sandbox.hasResourceProperties('AWS::AppRunner::Service', {
+      InstanceConfiguration: { InstanceRoleArn: { 'Fn::GetAtt': [instanceRole, 'Arn'] } },
+    });
+  });
+
+  test('health check: HTTP on /healthz', () => {
+    sandbox.hasResourceProperties('AWS::AppRunner::Service', {
+      HealthCheckConfiguration: { Protocol: 'HTTP', Path: '/healthz' },
+    });
+  });
+
+  test.each([
+    ['sandbox', '256', '512'],
+    ['production', '1024', '2048'],
+  ] as const)('%s: instance size %s CPU units, %s MiB', (stage, cpu, memory) => {
+    synthesized[stage].template.hasResourceProperties('AWS::AppRunner::Service', {
+      InstanceConfiguration: { Cpu: cpu, Memory: memory },
+    });
+  });
+
+  test.each([
+    ['sandbox', 1, 2],
+    ['production', 2, 10],
+  ] as const)(
+    '%s: auto scaling between %i and %i instances, 100 concurrent requests each',
+    (stage, min, max) => {
+      const { template } = synthesized[stage];
+      expect(only(template, 'AWS::AppRunner::AutoScalingConfiguration')).toEqual({
+        MinSize: min,
+        MaxSize: max,
+        MaxConcurrency: 100,
+        Tags: expect.any(Array),
+      });
+      template.hasResourceProperties('AWS::AppRunner::Service', {
+        AutoScalingConfigurationArn: {
+          'Fn::GetAtt': [
+            idOf(template, 'AWS::AppRunner::AutoScalingConfiguration'),
+            'AutoScalingConfigurationArn',
+          ],
+        },
+      });
+    },
+  );
+
+  test('outbound traffic leaves through a VPC connector in the private subnets, with its own security group', () => {
+    const connector = only(sandbox, 'AWS::AppRunner::VpcConnector');
+    expect(subnetKinds(connector.Subnets)).toEqual(['private', 'private']);
+    expect(connector.SecurityGroups).toEqual([
+      { 'Fn::GetAtt': [idOf(sandbox, 'AWS::EC2::SecurityGroup'), 'GroupId'] },
+    ]);
+    sandbox.hasResourceProperties('AWS::AppRunner::Service', {
+      NetworkConfiguration: {
+        EgressConfiguration: {
+          EgressType: 'VPC',
+          VpcConnectorArn: {
+            'Fn::GetAtt': [idOf(sandbox, 'AWS::AppRunner::VpcConnector'), 'VpcConnectorArn'],
+          },
+        },
+      },
+    });
+  });
+
+  test("the connector's security group admits nothing: it is the identity a database admits", () => {
+    expect(only(sandbox, 'AWS::EC2::SecurityGroup').SecurityGroupIngress).toBeUndefined();
+  });
+
+  test('public HTTPS endpoint, AWS-owned encryption, no tracing: no ingress connection, key or observability resource', () => {
+    const service = only(sandbox, 'AWS::AppRunner::Service');
+    expect(service.NetworkConfiguration.IngressConfiguration).toBeUndefined();
+    expect(service.EncryptionConfiguration).toBeUndefined();
+    expect(service.ObservabilityConfiguration).toBeUndefined();
+    for (const type of [
+      'AWS::AppRunner::VpcIngressConnection',
+      'AWS::KMS::Key',
+      'AWS::AppRunner::ObservabilityConfiguration',
+    ]) {
+      sandbox.resourceCountIs(type, 0);
+    }
+  });
+
+  test('outputs the service URL', () => {
+    sandbox.hasOutput('ServiceUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [idOf(sandbox, 'AWS::AppRunner::Service'), 'ServiceUrl'] }],
+        ],
+      },
+    });
+  });
+
+  test.each(STAGES)('%s: no synth warning or error', (stage) => {
+    // read from the assembly already built: Annotations.fromStack would synthesize again
+    const { app, stack } = synthesized[stage];
+    const messages = app.synth().getStackArtifact(stack.artifactId).messages;
+    expect(messages.filter((message) => message.level !== 'info')).toEqual([]);
+  });
+
+  test.each(STAGES)('%s: cdk-nag AWS Solutions: every finding fixed or acknowledged', (stage) => {
+    expect(synthesized[stage].nag.violations).toEqual([]);
+  });
+
+  test('cdk-nag: its one acknowledgment is the registry login on the access role', () => {
+    const { stack } = synthesized.sandbox;
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.keys(entry.data).map((id) => `${construct.node.path} ${id}`)),
+      )
+      .filter((ack) => ack.includes('AwsSolutions-'));
+    expect(acknowledged).toEqual([
+      `${stack.stackName}/AccessRole Annotation::AwsSolutions-IAM5[Resource::*]`,
+    ]);
+  });
+
+  test.each(STAGES)('%s: snapshot', (stage) => {
+    expect(synthesized[stage].template.toJSON()).toMatchSnapshot();
+  });
+});

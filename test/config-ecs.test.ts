@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from '../lib/config';
+
+/** The problems loadConfig reports for `context`, or [] when it accepts it. */
+function problems(context: Record<string, unknown>): string[] {
+  try {
+    loadConfig(context);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+}
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+
+describe('ECS configuration', () => {
+  test('production ECS needs an environment: the ALB access-log bucket policy depends on the region', () => {
+    expect(problems({ stage: 'production', platforms: 'ecs' })).toEqual([
+      expect.stringMatching(
+        /^region: stage=production with platform "ecs" needs account and region .*set both, or leave "ecs" out of platforms$/,
+      ),
+    ]);
+    expect(problems({ stage: 'production', platforms: 'ecs', ...ENV })).toEqual([]);
+  });
+
+  test('the rule concerns production ECS only', () => {
+    expect(problems({ stage: 'sandbox', platforms: 'ecs' })).toEqual([]);
+    expect(problems({ stage: 'production', platforms: 'none' })).toEqual([]);
+  });
+
+  test('the optional parts are off unless asked for', () => {
+    const { ecs } = loadConfig({ platforms: 'ecs' });
+    expect(ecs).toMatchObject({ spot: false, nlb: false, capacityTargetPercent: 100 });
+    expect(ecs.certificateArn).toBeUndefined();
+  });
+});

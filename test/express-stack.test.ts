@@ -1,0 +1,286 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { STAGES, SAMPLE_APP_REPOSITORY_ARN, synthesize } from './support/synth';
+
+function synthesizeStage(stage: (typeof STAGES)[number]) {
+  const { app, stacks, template } = synthesize({ stage, platforms: 'express' });
+  const stack = stacks.express!;
+  const stackTemplate = template(stack);
+  // cdk-nag on this stack alone, after synthesis; test/nag.test.ts judges the whole app
+  const nag = new AwsSolutionsChecks().validateScope(stack);
+  return { app, stack, nag, template: stackTemplate, tag: stacks.registry.image.tag };
+}
+const synthesized = { sandbox: synthesizeStage('sandbox'), production: synthesizeStage('production') };
+
+const sandbox = synthesized.sandbox.template;
+
+/** The properties of the only resource of `type`. */
+function only(template: Template, type: string) {
+  const resources = Object.values(template.findResources(type));
+  expect(resources).toHaveLength(1);
+  return resources[0].Properties;
+}
+
+/** The logical ID of the only resource of `type`. */
+function idOf(template: Template, type: string, properties: Record<string, unknown> = {}): string {
+  const ids = Object.keys(template.findResources(type, { Properties: properties }));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+/** The logical ID and properties of the only role `service` may assume whose description has `words`. */
+function roleAssumedBy(service: string, words = '') {
+  const trust = { Statement: [Match.objectLike({ Principal: { Service: service } })] };
+  const roles = Object.entries(
+    sandbox.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: trust, Description: Match.stringLikeRegexp(words) },
+    }),
+  );
+  expect(roles).toHaveLength(1);
+  return [roles[0][0], roles[0][1].Properties] as const;
+}
+
+/** The two roles ECS tasks assume, told apart by their description. */
+const taskPrincipalRole = (words: string) => roleAssumedBy('ecs-tasks.amazonaws.com', words);
+
+/** The statements of every inline policy attached to `roleId`. */
+function statementsOf(template: Template, roleId: string): unknown[] {
+  return Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+  ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** 'private' or 'public' for each subnet reference imported from the network stack. */
+function subnetKinds(subnets: unknown[]): string[] {
+  return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
+}
+
+const service = (template: Template) => only(template, 'AWS::ECS::ExpressGatewayService');
+
+describe('ECS Express Mode stack', () => {
+  test('the primary container runs the registry image by its tag on the app port, with its default command', () => {
+    const { PrimaryContainer } = service(sandbox);
+    expect(PrimaryContainer.Image['Fn::Join'][1].at(-1)).toBe(`/coa/sample-app:${synthesized.sandbox.tag}`);
+    expect(PrimaryContainer.ContainerPort).toBe(8080);
+    expect(PrimaryContainer.Command).toBeUndefined();
+  });
+
+  test('tells the app its version and that this Fargate task is Express Mode; mounts no volume', () => {
+    expect(service(sandbox).PrimaryContainer.Environment).toEqual([
+      { Name: 'IMAGE_VERSION', Value: synthesized.sandbox.tag },
+      { Name: 'PLATFORM', Value: 'express' },
+    ]);
+  });
+
+  test('the load balancer health-checks /healthz', () => {
+    expect(service(sandbox).HealthCheckPath).toBe('/healthz');
+  });
+
+  test.each([
+    ['sandbox', '256', '512'],
+    ['production', '512', '1024'],
+  ] as const)('%s: task size %s CPU units, %s MiB', (stage, cpu, memory) => {
+    expect(service(synthesized[stage].template)).toMatchObject({ Cpu: cpu, Memory: memory });
+  });
+
+  test.each([
+    ['sandbox', 1, 2],
+    ['production', 2, 10],
+  ] as const)('%s: target tracking on average CPU at 60 %%, between %i and %i tasks', (stage, min, max) => {
+    expect(service(synthesized[stage].template).ScalingTarget).toEqual({
+      MinTaskCount: min,
+      MaxTaskCount: max,
+      AutoScalingMetric: 'AVERAGE_CPU',
+      AutoScalingTargetValue: 60,
+    });
+  });
+
+  test('its own Fargate cluster, not the default one, with Container Insights', () => {
+    const cluster = idOf(sandbox, 'AWS::ECS::Cluster');
+    expect(service(sandbox).Cluster).toEqual({ Ref: cluster });
+    sandbox.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+    sandbox.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      Cluster: { Ref: cluster },
+      DefaultCapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }],
+    });
+  });
+
+  test('network: explicit public subnets (internet-facing load balancer) and its own security group', () => {
+    const { NetworkConfiguration } = service(sandbox);
+    expect(subnetKinds(NetworkConfiguration.Subnets)).toEqual(['public', 'public']);
+    const taskSecurityGroup = idOf(sandbox, 'AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^ECS Express Mode sample app tasks'),
+    });
+    expect(NetworkConfiguration.SecurityGroups).toEqual([{ 'Fn::GetAtt': [taskSecurityGroup, 'GroupId'] }]);
+    expect(
+      sandbox.findResources('AWS::EC2::SecurityGroup')[taskSecurityGroup].Properties.SecurityGroupIngress,
+    ).toBeUndefined();
+  });
+
+  test.each([
+    ['sandbox', ['private']],
+    ['production', ['private', 'private']],
+  ] as const)(
+    '%s: ECR and CloudWatch Logs through interface endpoints with private DNS, in %j subnets',
+    (stage, subnets) => {
+      const { template } = synthesized[stage];
+      const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map(
+        (e) => e.Properties,
+      );
+      expect(
+        endpoints.map((e) => JSON.stringify(e.ServiceName).match(/\.(ecr\.api|ecr\.dkr|logs)"/)?.[1]),
+      ).toEqual(['ecr.api', 'ecr.dkr', 'logs']);
+      for (const endpoint of endpoints) {
+        expect(endpoint).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+        expect(subnetKinds(endpoint.SubnetIds)).toEqual(subnets);
+      }
+    },
+  );
+
+  test("the endpoints admit HTTPS from the VPC's CIDR only", () => {
+    const endpointGroups = Object.values(
+      sandbox.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: Match.stringLikeRegexp('Endpoint/SecurityGroup$') },
+      }),
+    );
+    expect(endpointGroups).toHaveLength(3);
+    for (const group of endpointGroups) {
+      expect(group.Properties.SecurityGroupIngress).toEqual([
+        expect.objectContaining({
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          CidrIp: {
+            'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(/CidrBlock/) }),
+          },
+        }),
+      ]);
+    }
+  });
+
+  test('execution role: ECS may pull this one repository and write to this log group, nothing else', () => {
+    const [executionRole, role] = taskPrincipalRole('task execution role');
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(statementsOf(sandbox, executionRole)).toEqual([
+      {
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Effect: 'Allow',
+        Resource: SAMPLE_APP_REPOSITORY_ARN,
+      },
+      { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [idOf(sandbox, 'AWS::Logs::LogGroup'), 'Arn'] },
+      },
+    ]);
+    expect(service(sandbox).ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [executionRole, 'Arn'] });
+  });
+
+  test('task role: the app may call nothing', () => {
+    const [taskRole, role] = taskPrincipalRole('task role');
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(statementsOf(sandbox, taskRole)).toEqual([]);
+    expect(service(sandbox).TaskRoleArn).toEqual({ 'Fn::GetAtt': [taskRole, 'Arn'] });
+  });
+
+  test('infrastructure role: assumed by ECS, with the AWS managed policy for Express services only', () => {
+    const [infrastructureRole, role] = roleAssumedBy('ecs.amazonaws.com');
+    expect(role.ManagedPolicyArns).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices',
+          ],
+        ],
+      },
+    ]);
+    expect(statementsOf(sandbox, infrastructureRole)).toEqual([]);
+    expect(service(sandbox).InfrastructureRoleArn).toEqual({ 'Fn::GetAtt': [infrastructureRole, 'Arn'] });
+  });
+
+  test('container logs go to our log group, with the stage retention and removal', () => {
+    for (const stage of STAGES) {
+      const { template } = synthesized[stage];
+      expect(service(template).PrimaryContainer.AwsLogsConfiguration).toEqual({
+        LogGroup: { Ref: idOf(template, 'AWS::Logs::LogGroup') },
+        LogStreamPrefix: 'express',
+      });
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: stage === 'production' ? 90 : 7 },
+        DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
+      });
+    }
+  });
+
+  test('the first task finds its execution policy, Fargate capacity and endpoints in place', () => {
+    const [resource] = Object.values(sandbox.findResources('AWS::ECS::ExpressGatewayService'));
+    const needed = [
+      idOf(sandbox, 'AWS::IAM::Policy'),
+      idOf(sandbox, 'AWS::ECS::ClusterCapacityProviderAssociations'),
+      ...Object.keys(sandbox.findResources('AWS::EC2::VPCEndpoint')),
+    ];
+    expect(resource.DependsOn).toEqual(expect.arrayContaining(needed));
+  });
+
+  test('outputs the service URL', () => {
+    sandbox.hasOutput('ServiceUrl', {
+      Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['Service', 'Endpoint'] }]] },
+    });
+  });
+
+  test('no load balancer, target group or scaling policy in the template: Express Mode builds those', () => {
+    for (const type of [
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      'AWS::ApplicationAutoScaling::ScalingPolicy',
+      'AWS::ECS::TaskDefinition',
+      'AWS::ECS::Service',
+    ]) {
+      sandbox.resourceCountIs(type, 0);
+    }
+  });
+
+  test.each(STAGES)('%s: no synth warning or error', (stage) => {
+    // read from the assembly already built: Annotations.fromStack would synthesize again
+    const { app, stack } = synthesized[stage];
+    const messages = app.synth().getStackArtifact(stack.artifactId).messages;
+    expect(messages.filter((message) => message.level !== 'info')).toEqual([]);
+  });
+
+  test.each(STAGES)('%s: cdk-nag AWS Solutions: every finding fixed or acknowledged', (stage) => {
+    expect(synthesized[stage].nag.violations).toEqual([]);
+  });
+
+  test('cdk-nag: it acknowledges the managed policy, the registry login and the endpoint rule only', () => {
+    const { stack } = synthesized.sandbox;
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.keys(entry.data).map((id) => `${construct.node.path} ${id}`)),
+      )
+      .filter((ack) => ack.includes('AwsSolutions-'));
+    const path = stack.stackName;
+    expect(acknowledged.sort()).toEqual(
+      [
+        `${path}/EcrApiEndpoint Annotation::AwsSolutions-EC23`,
+        `${path}/EcrDockerEndpoint Annotation::AwsSolutions-EC23`,
+        `${path}/LogsEndpoint Annotation::AwsSolutions-EC23`,
+        `${path}/ExecutionRole Annotation::AwsSolutions-IAM5[Resource::*]`,
+        `${path}/InfrastructureRole Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices]`,
+      ].sort(),
+    );
+  });
+
+  test.each(STAGES)('%s: snapshot', (stage) => {
+    expect(synthesized[stage].template.toJSON()).toMatchSnapshot();
+  });
+});
