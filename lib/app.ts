@@ -45,7 +45,7 @@ export function buildApp(app: App, config: AppConfig): ContainersOnAws {
   // Platform stacks name the image's repository rather than import it from the registry stack, so
   // CloudFormation cannot infer the order: they deploy after it, once the image has been copied.
   const afterRegistry = <T extends Stack>(stack: T): T => {
-    stack.addDependency(registry, 'runs the image the registry stack copies into its repository');
+    stack.addStackDependency(registry, 'runs the image the registry stack copies into its repository');
     return stack;
   };
   const image = registry.image;
