@@ -1,0 +1,241 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { CDK_JSON_CONTEXT, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
+
+/**
+ * Guarantees over every stack of the default app (every platform), in both stages: what a newcomer
+ * must be able to trust before spending money, whatever a stack's own tests say.
+ */
+const apps = { sandbox: synthesize(STAGE_CONTEXT.sandbox), production: synthesize(STAGE_CONTEXT.production) };
+type Stage = (typeof STAGES)[number];
+// CloudFormation JSON: its shape depends on the resource type, so these checks read it untyped
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** Every resource of every stack of a stage, as `stack/logicalId` -> resource. */
+function resources(stage: Stage): [string, { Type: string; Properties?: Json; DeletionPolicy?: string }][] {
+  const { app, template } = apps[stage];
+  return app.node.children
+    .filter((child): child is import('aws-cdk-lib').Stack => 'templateOptions' in child)
+    .flatMap((stack) =>
+      Object.entries(template(stack).toJSON().Resources as Record<string, Json>).map(
+        ([id, resource]) => [`${stack.stackName}/${id}`, resource] as [string, Json],
+      ),
+    );
+}
+
+/** Resource types that hold data a production deployment must keep. */
+const DATA = ['AWS::EFS::FileSystem', 'AWS::ECR::Repository', 'AWS::S3::Bucket', 'AWS::KMS::Key'];
+
+describe('sandbox: cdk destroy leaves nothing behind', () => {
+  test('no resource in Json stack is retained on delete', () => {
+    const retained = resources('sandbox')
+      .filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate')
+      .map(([id, r]) => `${id} (${r.Type})`);
+    expect(retained).toEqual([]);
+  });
+
+  test('every bucket empties itself and every repository is emptied on delete', () => {
+    const sandbox = resources('sandbox');
+    const buckets = sandbox.filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => id);
+    const autoDeleted = sandbox
+      .filter(([, r]) => r.Type === 'Custom::S3AutoDeleteObjects')
+      .map(([id, r]) => `${id.split('/')[0]}/${r.Properties.BucketName.Ref}`);
+    expect(autoDeleted.sort()).toEqual(buckets.sort());
+    const repositories = sandbox.filter(([, r]) => r.Type === 'AWS::ECR::Repository');
+    expect(repositories.map(([, r]) => r.Properties.EmptyOnDelete)).toEqual([true]);
+  });
+
+  test('every log group expires its events', () => {
+    const forever = resources('sandbox')
+      .filter(([, r]) => r.Type === 'AWS::Logs::LogGroup' && !r.Properties?.RetentionInDays)
+      .map(([id]) => id);
+    expect(forever).toEqual([]);
+  });
+});
+
+describe('production keeps its data', () => {
+  test.each(DATA)('%s: retained', (type) => {
+    const all = resources('production').filter(([, r]) => r.Type === type);
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter(([, r]) => r.DeletionPolicy !== 'Retain').map(([id]) => id)).toEqual([]);
+  });
+
+  test('file systems are backed up', () => {
+    const fileSystems = resources('production').filter(([, r]) => r.Type === 'AWS::EFS::FileSystem');
+    expect(fileSystems.map(([, r]) => r.Properties.BackupPolicy)).toEqual(
+      fileSystems.map(() => ({ Status: 'ENABLED' })),
+    );
+  });
+});
+
+describe.each(STAGES)('%s: least privilege', (stage) => {
+  const statements = () =>
+    resources(stage)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::Role')
+      .flatMap(([id, r]) => {
+        const documents =
+          r.Type === 'AWS::IAM::Policy'
+            ? [r.Properties.PolicyDocument]
+            : (r.Properties.Policies ?? []).map((p: Json) => p.PolicyDocument);
+        return documents.flatMap((d: Json) => d.Statement.map((s: Json) => ({ id, ...s })));
+      })
+      .filter((s) => s.Effect === 'Allow');
+  const list = (value: unknown) => [value].flat() as unknown[];
+
+  test('no statement allows every action', () => {
+    expect(statements().filter((s) => list(s.Action).includes('*'))).toEqual([]);
+  });
+
+  test('no statement allows every action of a service on every resource', () => {
+    const serviceWide = statements().filter(
+      (s) => list(s.Resource).includes('*') && list(s.Action).some((a) => /^[a-z0-9-]+:\*$/.test(String(a))),
+    );
+    expect(serviceWide.map((s) => `${s.id}: ${list(s.Action).join(',')}`)).toEqual([]);
+  });
+});
+
+describe.each(STAGES)('%s: no public compute', (stage) => {
+  test('no subnet hands out public IPs', () => {
+    const mapping = resources(stage).filter(
+      ([, r]) => r.Type === 'AWS::EC2::Subnet' && r.Properties.MapPublicIpOnLaunch !== false,
+    );
+    expect(mapping.map(([id]) => id)).toEqual([]);
+  });
+
+  test('no ECS service or task gets a public IP', () => {
+    const services = resources(stage).filter(([, r]) => r.Type === 'AWS::ECS::Service');
+    expect(services.length).toBeGreaterThan(0);
+    const publicServices = services.filter(
+      ([, r]) => r.Properties.NetworkConfiguration?.AwsvpcConfiguration?.AssignPublicIp === 'ENABLED',
+    );
+    expect(publicServices.map(([id]) => id)).toEqual([]);
+    const publicTargets = resources(stage).filter(([, r]) =>
+      (r.Properties?.Targets ?? []).some(
+        (t: Json) => t.EcsParameters?.NetworkConfiguration?.AwsVpcConfiguration?.AssignPublicIp === 'ENABLED',
+      ),
+    );
+    expect(publicTargets.map(([id]) => id)).toEqual([]);
+  });
+
+  test('only the NAT instance asks for a public address; no launch template does', () => {
+    const instances = resources(stage).filter(([, r]) => r.Type === 'AWS::EC2::Instance');
+    const nonNat = instances.filter(([, r]) => r.Properties.SourceDestCheck !== false);
+    expect(nonNat.map(([id]) => id)).toEqual([]);
+    const templates = resources(stage).filter(([, r]) => r.Type === 'AWS::EC2::LaunchTemplate');
+    const publicTemplates = templates.filter(([, r]) =>
+      (r.Properties.LaunchTemplateData.NetworkInterfaces ?? []).some((n: Json) => n.AssociatePublicIpAddress),
+    );
+    expect(publicTemplates.map(([id]) => id)).toEqual([]);
+  });
+
+  test('instances, node groups and Fargate profiles run in private subnets only', () => {
+    const placements = resources(stage).flatMap(([id, r]) => {
+      const subnets =
+        r.Type === 'AWS::AutoScaling::AutoScalingGroup'
+          ? r.Properties.VPCZoneIdentifier
+          : r.Type === 'AWS::EKS::Nodegroup' || r.Type === 'AWS::EKS::FargateProfile'
+            ? r.Properties.Subnets
+            : [];
+      return subnets.map((subnet: unknown) => ({ id, subnet: JSON.stringify(subnet) }));
+    });
+    expect(placements.length).toBeGreaterThan(0);
+    expect(placements.filter(({ subnet }) => !/privateSubnet\d/.test(subnet))).toEqual([]);
+  });
+});
+
+describe.each(STAGES)('%s: synthesis', (stage) => {
+  test('no stack has a warning or an error annotation', () => {
+    const { app } = apps[stage];
+    // read from the assembly already built: another synth would run CDK's own aspects twice
+    const assembly = app.synth();
+    const noisy = assembly.stacks.flatMap((stack) =>
+      stack.messages
+        .filter((message) => message.level !== 'info')
+        .map((message) => `${message.id}: ${JSON.stringify(message.entry.data)}`),
+    );
+    expect(noisy).toEqual([]);
+  });
+});
+
+describe('bad configuration stops `cdk synth` with one clear message and exit code 1', () => {
+  const run = promisify(execFile);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-config-'));
+  const bundle = path.join(dir, 'containers-on-aws.js');
+  const outdir = path.join(dir, 'cdk.out');
+  // the same bundle the cdk.json build hook makes, in a scratch folder (awaited by each test:
+  // concurrent tests do not wait for beforeAll)
+  const bundled = build({
+    entryPoints: [path.join(__dirname, '..', 'bin', 'containers-on-aws.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+
+  /** Runs the app as the CLI does: context in CDK_CONTEXT_JSON, and returns its exit code and stderr. */
+  async function synth(context: Record<string, unknown>): Promise<{ code: number; stderr: string }> {
+    await bundled;
+    try {
+      await run(process.execPath, [bundle], {
+        cwd: path.join(__dirname, '..'),
+        env: {
+          ...process.env,
+          NODE_PATH: path.join(__dirname, '..', 'node_modules'),
+          CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...context }),
+          CDK_OUTDIR: outdir,
+        },
+      });
+      return { code: 0, stderr: '' };
+    } catch (error) {
+      const { code, stderr } = error as { code: number; stderr: string };
+      return { code, stderr };
+    }
+  }
+
+  test.concurrent.each([
+    ['stage', 'prod'],
+    ['prefix', 'My_App'],
+    ['account', '12345'],
+    ['region', 'mars-1'],
+    ['azCount', '7'],
+    ['cpuArchitecture', 'aarch64'],
+    ['platforms', 'ecs,lambda'],
+    ['natProvider', 'free'],
+    ['keepTaggedImages', '-3'],
+    ['ecsInstanceType', 'large'],
+    ['ecsSpot', 'yes'],
+    ['ecsAsgMaxCapacity', '0'],
+    ['ecsCapacityTargetPercent', '150'],
+    ['ecsTaskCpu', '300'],
+    ['ecsTaskMemoryMiB', '100000'],
+    ['ecsNlb', 'maybe'],
+    ['certificateArn', 'not-an-arn'],
+    ['alarmEmail', 'ops'],
+    ['ecsPatternsPruneSchedule', 'every day'],
+    ['ecsPatternsPruneTimeZone', 'Mars/Olympus'],
+    ['eksKubernetesVersion', '1.20'],
+    ['eksNodeTypes', 'gpu'],
+    ['eksEndpointAllowList', '10.0.0.1/8'],
+    ['eksAdminPrincipalArn', 'admin'],
+    ['appRunnerCpu', '300'],
+    ['appRunnerMaxConcurrency', '1000'],
+    ['expressScalingMetric', 'QUEUE_DEPTH'],
+    ['expressTaskMinCount', 'one'],
+    ['stgae', 'production'],
+  ])('%s=%s', async (key, value) => {
+    const { code, stderr } = await synth({ [key]: value });
+    expect(code).toBe(1);
+    const problems = stderr.split('\n').filter((line) => line.startsWith('  - '));
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^  - ${key}: `))]);
+    expect(stderr).toMatch(/^Invalid configuration \(1 problem\):/);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(path.join(outdir, 'manifest.json'))).toBe(false);
+  });
+});
