@@ -6,10 +6,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { accessLogBucket } from './access-log-bucket';
 import type { CpuArchitecture, EcsConfig } from './config';
 import { addGuestbookVolume, GuestbookStorage } from './ecs/guestbook-volume';
 import { SampleAppTask } from './ecs/sample-app-task';
@@ -243,8 +243,8 @@ export class EcsStack extends Stack {
   }
 
   /**
-   * Production keeps ALB access logs in S3. The bucket must use SSE-S3 (ALB cannot write with KMS
-   * keys) and lives as long as the logs' retention. Sandbox has none, so `cdk destroy` leaves nothing.
+   * Production keeps ALB access logs in S3, as long as the logs' retention. Sandbox has none, so
+   * `cdk destroy` leaves nothing.
    */
   private logAccessLogs(alb: elbv2.ApplicationLoadBalancer, policy: StagePolicy): void {
     if (policy.stage !== 'production') {
@@ -254,18 +254,7 @@ export class EcsStack extends Stack {
       });
       return;
     }
-    const bucket = new s3.Bucket(this, 'AlbAccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: policy.dataRemovalPolicy,
-      lifecycleRules: [{ expiration: Duration.days(policy.logRetention) }],
-    });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket holds access logs itself; logging access to it would need yet another log bucket',
-    });
+    const bucket = accessLogBucket(this, 'AlbAccessLogs', policy);
     alb.logAccessLogs(bucket, 'alb');
   }
 

@@ -1,6 +1,6 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { nagAcknowledgments } from './support/acknowledgments';
 import { STAGES, SAMPLE_APP_REPOSITORY_ARN, synthesize } from './support/synth';
 
 function synthesizeStage(stage: (typeof STAGES)[number]) {
@@ -209,14 +209,7 @@ describe('App Runner stack', () => {
 
   test('cdk-nag: its one acknowledgment is the registry login on the access role', () => {
     const { stack } = synthesized.sandbox;
-    const acknowledged = stack.node
-      .findAll()
-      .flatMap((construct) =>
-        construct.node.metadata
-          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          .flatMap((entry) => Object.keys(entry.data).map((id) => `${construct.node.path} ${id}`)),
-      )
-      .filter((ack) => ack.includes('AwsSolutions-'));
+    const acknowledged = nagAcknowledgments(stack).map((ack) => `${ack.path} ${ack.id}`);
     expect(acknowledged).toEqual([
       `${stack.stackName}/AccessRole Annotation::AwsSolutions-IAM5[Resource::*]`,
     ]);

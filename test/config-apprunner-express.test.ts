@@ -1,15 +1,5 @@
-import { ConfigError, loadConfig } from '../lib/config';
-
-/** The problems loadConfig reports for `context`, or [] when it accepts it. */
-function problems(context: Record<string, unknown>): string[] {
-  try {
-    loadConfig(context);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-}
+import { loadConfig } from '../lib/config';
+import { problems } from './support/config';
 
 describe('App Runner and ECS Express Mode defaults', () => {
   test('sandbox: the smallest instance and task, one kept warm, scaling to two', () => {

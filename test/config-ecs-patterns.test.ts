@@ -1,15 +1,5 @@
-import { ConfigError, loadConfig } from '../lib/config';
-
-/** The problems loadConfig reports for `context`, or [] when it accepts it. */
-function problems(context: Record<string, unknown>): string[] {
-  try {
-    loadConfig(context);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-}
+import { loadConfig } from '../lib/config';
+import { problems } from './support/config';
 
 const PRODUCTION = { stage: 'production', account: '123456789012', region: 'eu-west-1' };
 

@@ -1,16 +1,6 @@
 import { ConfigError, isArmInstanceType, loadConfig } from '../lib/config';
 import { CDK_JSON_CONTEXT } from './support/synth';
-
-/** The problems loadConfig reports for `context`, or [] when it accepts it. */
-function problems(context: Record<string, unknown>): string[] {
-  try {
-    loadConfig(context);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-}
+import { problems } from './support/config';
 
 describe('defaults', () => {
   test('cdk.json alone gives a valid sandbox with every platform', () => {

@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { accessLogBucket } from '../access-log-bucket';
 import type { SampleAppImage } from '../registry-stack';
 import type { StagePolicy } from '../stage';
 import { JobTask } from './job-task';
@@ -51,7 +52,7 @@ export class ObjectSummaries extends Construct {
       removalPolicy: policy.dataRemovalPolicy,
       // sandbox: `cdk destroy` empties the bucket first (a custom resource), or deleting it would fail
       autoDeleteObjects: !production,
-      serverAccessLogsBucket: production ? this.accessLogBucket(policy) : undefined,
+      serverAccessLogsBucket: production ? accessLogBucket(this, 'AccessLogs', policy) : undefined,
       serverAccessLogsPrefix: production ? 'uploads/' : undefined,
     });
     if (!production) {
@@ -163,23 +164,5 @@ export class ObjectSummaries extends Construct {
         }),
       ],
     });
-  }
-
-  /** Production: server access logs, in a bucket that keeps them for the stage's log retention. */
-  private accessLogBucket(policy: StagePolicy): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      // S3 writes server access logs only to SSE-S3 buckets
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: policy.dataRemovalPolicy,
-      lifecycleRules: [{ expiration: Duration.days(policy.logRetention) }],
-    });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket holds access logs itself; logging access to it would need yet another log bucket',
-    });
-    return bucket;
   }
 }

@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The reader's guide must not drift from the code it describes. */
+const root = path.join(__dirname, '..');
+const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+const guides = [
+  'README.md',
+  ...fs
+    .readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+const text = Object.fromEntries(guides.map((file) => [file, read(file)]));
+
+test.each(guides)('%s: every file of this repository it names exists', (guide) => {
+  const named = [
+    ...text[guide].matchAll(
+      /(?:`|\()((?:lib|bin|app|test|bench|docs|tools|\.ci)\/[\w./-]+?\.\w+)(?=[`)#:])/g,
+    ),
+  ].map((match) => match[1]);
+  const missing = [...new Set(named)].filter((file) => !fs.existsSync(path.join(root, file)));
+  expect(missing).toEqual([]);
+});
+
+test('every configuration key lib/config.ts reads is documented', () => {
+  const keys = [...read('lib/config.ts').matchAll(/r\.(?:read|optional)(?:<[^>]*>)?\(\s*'(\w+)'/g)].map(
+    (m) => m[1],
+  );
+  expect(keys.length).toBeGreaterThan(30);
+  const all = Object.values(text).join('\n');
+  expect(keys.filter((key) => !all.includes(`\`${key}\``))).toEqual([]);
+});
+
+test('the README maps every platform stack to its guide', () => {
+  for (const platform of ['ecs', 'ecs-patterns', 'eks', 'apprunner', 'express']) {
+    expect(text['README.md']).toContain(`docs/${platform}.md`);
+  }
+});
