@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { loadConfig } from '../lib/config';
 import {
   estimateStack,
@@ -9,6 +11,7 @@ import {
   type Template,
 } from '../tools/cost/estimate';
 import { formatReport, withDependencies } from '../tools/cost/report';
+import { synthesize } from './support/synth';
 
 /** The pricing logic over small hand-written templates, priced from the repository's table. */
 const prices = loadPriceTable(path.join(__dirname, '..', 'tools', 'cost', 'prices-us-east-1.json'));
@@ -496,5 +499,36 @@ describe('the report', () => {
     expect(report).toContain('  Total     0.0464    33.85');
     expect(report).toContain('  patterns  network, registry, ecs  0.0464    33.85');
     expect(report).toContain('  registry  -                       0.0000     0.00');
+  });
+});
+
+describe('the figures the guides print', () => {
+  const root = path.join(__dirname, '..');
+  // the sandbox defaults, as `npm run cost` synthesizes them
+  const assembly = synthesize().app.synth();
+  // in the manifest's order, as tools/cost/main.ts reads them (assembly.stacks sorts them by dependency)
+  const stacks = Object.keys(assembly.manifest.artifacts ?? {})
+    .map((id) => assembly.tryGetArtifact(id))
+    .filter((artifact) => artifact instanceof CloudFormationStackArtifact);
+  const report = formatReport(
+    stacks.map((stack) => estimateStack(stack.stackName, stack.template as Template, prices)),
+    Object.fromEntries(
+      stacks.map((stack) => [
+        stack.stackName,
+        stack.dependencies.filter((d) => d instanceof CloudFormationStackArtifact).map((d) => d.id),
+      ]),
+    ),
+    prices,
+    'tools/cost/prices-us-east-1.json',
+  );
+  const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+
+  test('docs/cost.md shows what npm run cost prints for the sandbox defaults, whole', () => {
+    expect(read('docs/cost.md')).toContain(report);
+  });
+
+  test('the README shows its two summary tables, unchanged', () => {
+    const summary = report.slice(report.indexOf('All stacks'), report.indexOf('\nNot included'));
+    expect(read('README.md')).toContain(summary);
   });
 });
