@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 import 'source-map-support/register';
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildApp } from '../lib/app';
-import { ConfigError, loadConfig } from '../lib/config';
+import { ConfigError, loadConfig, type AppConfig } from '../lib/config';
 
 const app = new App();
 
 // Read and validate the whole configuration before building anything: a bad value stops here,
 // with every problem in one message and no stack trace.
-let config;
+let config: AppConfig;
 try {
   config = loadConfig(app.node.getAllContext());
 } catch (error) {
@@ -18,6 +16,11 @@ try {
   process.exit(1);
 }
 
-buildApp(app, config);
-// cdk-nag's AWS Solutions rules judge every template at synth; acknowledgments sit on constructs.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// The stacks and cdk-nag load only now: a bad value fails before their modules cost any time.
+void Promise.all([import('../lib/app.js'), import('cdk-nag')]).then(
+  ([{ buildApp }, { AwsSolutionsChecks }]) => {
+    buildApp(app, config);
+    // cdk-nag's AWS Solutions rules judge every template at synth; acknowledgments sit on constructs.
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  },
+);
