@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { loadConfig } from '../lib/config';
 import {
   estimateStack,
@@ -10,11 +9,13 @@ import {
   type LineItem,
   type Template,
 } from '../tools/cost/estimate';
+import { assemblyReport, PRICE_FILE } from '../tools/cost/assembly-report';
 import { formatReport, withDependencies } from '../tools/cost/report';
 import { synthesize } from './support/synth';
 
 /** The pricing logic over small hand-written templates, priced from the repository's table. */
-const prices = loadPriceTable(path.join(__dirname, '..', 'tools', 'cost', 'prices-us-east-1.json'));
+const root = path.join(__dirname, '..');
+const prices = loadPriceTable(path.join(root, PRICE_FILE));
 const estimate = (Resources: Template['Resources']) => estimateStack('test', { Resources }, prices);
 const hourly = (items: readonly LineItem[]) => items.map((i) => i.hourly);
 
@@ -503,24 +504,8 @@ describe('the report', () => {
 });
 
 describe('the figures the guides print', () => {
-  const root = path.join(__dirname, '..');
-  // the sandbox defaults, as `npm run cost` synthesizes them
-  const assembly = synthesize().app.synth();
-  // in the manifest's order, as tools/cost/main.ts reads them (assembly.stacks sorts them by dependency)
-  const stacks = Object.keys(assembly.manifest.artifacts ?? {})
-    .map((id) => assembly.tryGetArtifact(id))
-    .filter((artifact) => artifact instanceof CloudFormationStackArtifact);
-  const report = formatReport(
-    stacks.map((stack) => estimateStack(stack.stackName, stack.template as Template, prices)),
-    Object.fromEntries(
-      stacks.map((stack) => [
-        stack.stackName,
-        stack.dependencies.filter((d) => d instanceof CloudFormationStackArtifact).map((d) => d.id),
-      ]),
-    ),
-    prices,
-    'tools/cost/prices-us-east-1.json',
-  );
+  // the sandbox defaults, as `npm run cost` synthesizes them, read as it reads cdk.out
+  const report = assemblyReport(root, synthesize().app.synth().directory);
   const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
 
   test('docs/cost.md shows what npm run cost prints for the sandbox defaults, whole', () => {

@@ -3,28 +3,11 @@
  * then prints what each stack in cdk.out/ costs per hour and per month at rest.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { estimateStack, loadPriceTable, type Template } from './estimate';
-import { formatReport, type Dependencies } from './report';
+import { assemblyReport } from './assembly-report';
 
-const PRICE_FILE = 'tools/cost/prices-us-east-1.json';
 // build/cost.js sits one folder below the repository root
 const root = path.resolve(__dirname, '..');
-const outdir = path.join(root, 'cdk.out');
-
-interface Manifest {
-  readonly artifacts: Readonly<
-    Record<
-      string,
-      {
-        readonly type: string;
-        readonly properties?: { readonly templateFile?: string };
-        readonly dependencies?: readonly string[];
-      }
-    >
-  >;
-}
 
 /** The CDK CLI, with the context given on our command line: the templates are the ones `cdk deploy` would use. */
 function synthesize(context: readonly string[]): void {
@@ -41,34 +24,5 @@ function synthesize(context: readonly string[]): void {
   }
 }
 
-function readStacks(): { stacks: { name: string; template: Template }[]; dependencies: Dependencies } {
-  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as Manifest;
-  const stackArtifacts = Object.entries(manifest.artifacts).filter(
-    ([, artifact]) => artifact.type === 'aws:cloudformation:stack',
-  );
-  const names = new Set(stackArtifacts.map(([name]) => name));
-  return {
-    stacks: stackArtifacts.map(([name, artifact]) => ({
-      name,
-      template: JSON.parse(
-        fs.readFileSync(
-          path.join(outdir, artifact.properties?.templateFile ?? `${name}.template.json`),
-          'utf8',
-        ),
-      ) as Template,
-    })),
-    // asset manifests are dependencies too: keep the stacks
-    dependencies: Object.fromEntries(
-      stackArtifacts.map(([name, artifact]) => [
-        name,
-        (artifact.dependencies ?? []).filter((d) => names.has(d)),
-      ]),
-    ),
-  };
-}
-
 synthesize(process.argv.slice(2));
-const prices = loadPriceTable(path.join(root, PRICE_FILE));
-const { stacks, dependencies } = readStacks();
-const estimates = stacks.map(({ name, template }) => estimateStack(name, template, prices));
-process.stdout.write(formatReport(estimates, dependencies, prices, PRICE_FILE));
+process.stdout.write(assemblyReport(root, path.join(root, 'cdk.out')));
