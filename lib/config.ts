@@ -14,6 +14,12 @@ export type Stage = (typeof STAGES)[number];
 
 export const PLATFORMS = ['ecs', 'ecsPatterns', 'eks', 'apprunner', 'express'] as const;
 export type Platform = (typeof PLATFORMS)[number];
+/**
+ * What `platforms` builds when it is not set: every platform but App Runner, which is closed to new
+ * customers (since 30 April 2026), so in a new account its stack would roll back and stop
+ * `cdk deploy --all` before ECS Express Mode, its successor. Existing customers list it in `platforms`.
+ */
+export const DEFAULT_PLATFORMS: readonly Platform[] = PLATFORMS.filter((p) => p !== 'apprunner');
 
 export const CPU_ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type CpuArchitecture = (typeof CPU_ARCHITECTURES)[number];
@@ -348,7 +354,7 @@ export function loadConfig(context: Context): AppConfig {
   const env = account && region ? { account, region } : undefined;
 
   const cpuArchitecture = r.read('cpuArchitecture', 'x86_64', oneOf(CPU_ARCHITECTURES));
-  const platforms = new Set(r.read('platforms', [...PLATFORMS], listOf(PLATFORMS)));
+  const platforms = new Set(r.read('platforms', [...DEFAULT_PLATFORMS], listOf(PLATFORMS)));
 
   const azCount = r.read('azCount', production && env ? 3 : 2, integer(2, 3));
   if (azCount > 2 && !env) {

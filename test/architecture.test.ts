@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { synthesize } from './support/synth';
+import { ALL_PLATFORMS, synthesize } from './support/synth';
 
 /**
  * docs/architecture.md's Mermaid overview is hand-written, so it is checked against the app it
- * draws: the default app (every platform), built once. Its conventions:
+ * draws: the app with every platform (App Runner, opt-in, included), built once. Its conventions:
  * - a top-level `subgraph` is a stack, its id the stack name, or one of GROUPS, which hold stack
  *   subgraphs only (an arrow to a group is an arrow to each stack in it);
  * - every other box and nested subgraph is a construct, its id the construct's path (in EKS, the
@@ -17,7 +17,7 @@ const ACTORS = ['browser'];
 
 const docs = path.join(__dirname, '..', 'docs');
 const guide = fs.readFileSync(path.join(docs, 'architecture.md'), 'utf8');
-const { app, stacks } = synthesize();
+const { app, stacks } = synthesize({ platforms: ALL_PLATFORMS });
 // references between stacks become stack dependencies only when the app is prepared for synthesis
 app.synth();
 const appStacks = app.node.children.filter((child): child is Stack => Stack.isStack(child));

@@ -3,11 +3,16 @@ import { CDK_JSON_CONTEXT } from './support/synth';
 import { problems } from './support/config';
 
 describe('defaults', () => {
-  test('cdk.json alone gives a valid sandbox with every platform', () => {
+  test('cdk.json alone gives a valid sandbox with every platform a new account can deploy', () => {
     const config = loadConfig(CDK_JSON_CONTEXT);
     expect(config.stage).toBe('sandbox');
-    expect([...config.platforms]).toEqual(['ecs', 'ecsPatterns', 'eks', 'apprunner', 'express']);
+    expect([...config.platforms]).toEqual(['ecs', 'ecsPatterns', 'eks', 'express']);
     expect(config.env).toBeUndefined();
+  });
+
+  test('App Runner, closed to new customers, is built only when platforms names it', () => {
+    expect(loadConfig({}).platforms.has('apprunner')).toBe(false);
+    expect(loadConfig({ platforms: 'apprunner' }).platforms.has('apprunner')).toBe(true);
   });
 
   test('sandbox is cheap: one NAT instance, two AZs, small counts', () => {

@@ -4,7 +4,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp, ContainersOnAws } from '../../lib/app';
-import { AppConfig, loadConfig } from '../../lib/config';
+import { AppConfig, loadConfig, PLATFORMS } from '../../lib/config';
 
 /** The context `cdk synth` sees: cdk.json's feature flags and defaults. Read once per test file. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -44,13 +44,16 @@ export function synthesize(
 /** Both stages, for tests that hold for each. */
 export const STAGES = ['sandbox', 'production'] as const;
 
+/** Every platform, App Runner (opt-in) included: what the whole-app judges look at. */
+export const ALL_PLATFORMS = PLATFORMS.join(',');
+
 /**
- * The context that selects a stage. Production deploys name their account and region (the ALB's
- * log bucket policy and the third AZ need them); tests use a made-up account.
+ * The context that selects a stage, with every platform. Production deploys name their account and
+ * region (the ALB's log bucket policy and the third AZ need them); tests use a made-up account.
  */
 export const STAGE_CONTEXT: Record<(typeof STAGES)[number], Record<string, string>> = {
-  sandbox: { stage: 'sandbox' },
-  production: { stage: 'production', account: '123456789012', region: 'eu-west-1' },
+  sandbox: { stage: 'sandbox', platforms: ALL_PLATFORMS },
+  production: { stage: 'production', account: '123456789012', region: 'eu-west-1', platforms: ALL_PLATFORMS },
 };
 
 /**
