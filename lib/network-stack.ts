@@ -1,8 +1,9 @@
-import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { NetworkConfig } from './config';
+import { forwardAndSignal, natInstanceProvider } from './network/nat-instance';
 import type { StagePolicy } from './stage';
 
 export interface NetworkStackProps extends StackProps {
@@ -23,7 +24,9 @@ export class NetworkStack extends Stack {
     super(scope, id, props);
     const { network, policy } = props;
 
-    const nat = network.natProvider === 'instance' ? natInstance() : ec2.NatProvider.gateway();
+    const natUserData = ec2.UserData.forLinux();
+    const nat =
+      network.natProvider === 'instance' ? natInstanceProvider(natUserData) : ec2.NatProvider.gateway();
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(VPC_CIDR),
       maxAzs: network.azCount,
@@ -43,20 +46,13 @@ export class NetworkStack extends Stack {
     if (nat instanceof ec2.NatInstanceProviderV2) {
       // the NAT instance forwards what the private subnets send, and nothing from outside
       nat.connections.allowFrom(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.allTraffic(), 'traffic to NAT');
-      for (const instance of nat.gatewayInstances) {
-        // NatInstanceProps has no block devices: encrypt the root volume on the L1 resource
-        (instance.node.defaultChild as ec2.CfnInstance).blockDeviceMappings = [
-          { deviceName: '/dev/xvda', ebs: { encrypted: true, volumeType: 'gp3', volumeSize: 8 } },
-        ];
-        Validations.of(instance).acknowledge({
-          id: 'AwsSolutions-EC28',
-          reason: 'Sandbox NAT instance: basic monitoring is enough for a replaceable egress box',
-        });
-        Validations.of(instance).acknowledge({
-          id: 'AwsSolutions-EC29',
-          reason: 'Sandbox NAT instance: cdk destroy must be able to terminate it',
-        });
-      }
+      // one NAT instance (natGateways: 1), so its user data can name it when it signals
+      const [instance] = nat.gatewayInstances;
+      // NatInstanceProps has no block devices: encrypt the root volume on the L1 resource
+      (instance.node.defaultChild as ec2.CfnInstance).blockDeviceMappings = [
+        { deviceName: '/dev/xvda', ebs: { encrypted: true, volumeType: 'gp3', volumeSize: 8 } },
+      ];
+      forwardAndSignal(instance, natUserData);
     }
 
     vpc.addFlowLog('FlowLog', {
@@ -69,20 +65,4 @@ export class NetworkStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
   }
-}
-
-/**
- * A NAT instance on the smallest Graviton type with standard CPU credits: a few dollars a month
- * instead of a NAT gateway's ~$33 plus data. Its Amazon Linux 2023 AMI is the latest at each
- * deploy: a new release replaces the instance (a minute without egress, in a sandbox) and patches it.
- */
-function natInstance(): ec2.NatInstanceProviderV2 {
-  return ec2.NatProvider.instanceV2({
-    instanceType: new ec2.InstanceType('t4g.nano'),
-    machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
-    creditSpecification: ec2.CpuCredits.STANDARD,
-    defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
-    // mapPublicIpOnLaunch is off in public subnets, so the NAT instance asks for its own
-    associatePublicIpAddress: true,
-  });
 }

@@ -1,10 +1,17 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 
 const templates = {
   sandbox: networkTemplate('sandbox'),
   production: networkTemplate('production'),
 };
+
+/** The NAT instance's user data as text, CloudFormation references shown as their JSON. */
+function natUserData(template: Template): string {
+  const [instance] = Object.values(template.findResources('AWS::EC2::Instance'));
+  const parts: unknown[] = instance.Properties.UserData['Fn::Base64']['Fn::Join'][1];
+  return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+}
 
 function networkTemplate(stage: (typeof STAGES)[number]) {
   const { stacks, template } = synthesize({ ...STAGE_CONTEXT[stage], platforms: 'none' });
@@ -45,6 +52,53 @@ describe('network stack', () => {
       { SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0' })]) },
       0,
     );
+  });
+
+  describe('sandbox: the NAT instance forwards, or the stack fails saying why (aws/aws-cdk#36717)', () => {
+    const script = natUserData(templates.sandbox);
+
+    test('the package install is retried with a back-off; CDK default one-shot install is gone', () => {
+      expect(script).toMatch(
+        /for attempt in 1 2 3 4 5 6; do\n {2}dnf install -y iptables-services && break\n/,
+      );
+      expect(script).toContain('sleep $((attempt * 10))');
+      expect(script).not.toContain('yum install iptables-services -y');
+    });
+
+    test('every step that makes it forward fails the setup when it fails', () => {
+      for (const step of [
+        'systemctl enable --now iptables',
+        'sysctl -p',
+        'MASQUERADE',
+        'service iptables save',
+      ]) {
+        expect(script.split('\n').find((line) => line.includes(step))).toMatch(/\|\| fail "/);
+      }
+    });
+
+    test('CloudFormation waits for its signal: SUCCESS last, FAILURE from fail()', () => {
+      templates.sandbox.hasResource('AWS::EC2::Instance', {
+        CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT10M' } },
+      });
+      const lines = script.trim().split('\n');
+      expect(lines[lines.length - 1]).toMatch(/^aws cloudformation signal-resource .*--status SUCCESS$/);
+      expect(lines.find((line) => line.startsWith('fail()'))).toMatch(
+        /signal-resource .*--status FAILURE; exit 1; }$/,
+      );
+    });
+
+    test('the signal names this stack and this instance; its role may signal this stack only', () => {
+      const t = templates.sandbox;
+      const [instanceId] = Object.keys(t.findResources('AWS::EC2::Instance'));
+      expect(script).toContain(`--stack-name coa-network --logical-resource-id ${instanceId} `);
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            { Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
+          ],
+        },
+      });
+    });
   });
 
   test('production: a NAT gateway per AZ, no NAT instance', () => {
