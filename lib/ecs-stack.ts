@@ -133,14 +133,14 @@ export class EcsStack extends Stack {
       ...deployment,
       taskDefinition: fargateTask.taskDefinition,
       assignPublicIp: false,
-      // sandbox: the first task on regular Fargate so a Spot interruption never empties the service,
-      // every further task on Fargate Spot at a discount
-      capacityProviderStrategies: production
-        ? [{ capacityProvider: 'FARGATE', weight: 1 }]
-        : [
+      // with Fargate Spot: the first task on regular Fargate so a Spot interruption never empties the
+      // service, every further task on Fargate Spot at a discount
+      capacityProviderStrategies: policy.fargateSpot
+        ? [
             { capacityProvider: 'FARGATE', base: 1, weight: 0 },
             { capacityProvider: 'FARGATE_SPOT', weight: 1 },
-          ],
+          ]
+        : [{ capacityProvider: 'FARGATE', weight: 1 }],
     });
     for (const service of [ec2Service, fargateService]) {
       fileSystem.connections.allowDefaultPortFrom(service);

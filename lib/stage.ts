@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Stage } from './config';
+import type { CpuArchitecture, Stage } from './config';
 
 /**
  * What each stage does with data when its stack is deleted, and how long logs live.
@@ -14,9 +14,14 @@ export interface StagePolicy {
   readonly logRetention: RetentionDays;
   /** How long a load balancer drains a target before deregistering it. */
   readonly deregistrationDelay: Duration;
+  /**
+   * Whether interruption-tolerant Fargate tasks run on Fargate Spot, at a discount. Only x86_64:
+   * ECS does not run ARM64 Linux tasks on Fargate Spot, so an arm64 sandbox uses regular Fargate.
+   */
+  readonly fargateSpot: boolean;
 }
 
-export function stagePolicy(stage: Stage): StagePolicy {
+export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
   return stage === 'production'
     ? {
         stage,
@@ -24,6 +29,7 @@ export function stagePolicy(stage: Stage): StagePolicy {
         logRemovalPolicy: RemovalPolicy.RETAIN,
         logRetention: RetentionDays.THREE_MONTHS,
         deregistrationDelay: Duration.seconds(120),
+        fargateSpot: false,
       }
     : {
         stage,
@@ -32,5 +38,6 @@ export function stagePolicy(stage: Stage): StagePolicy {
         logRetention: RetentionDays.ONE_WEEK,
         // short, so a sandbox deploy is not five minutes of draining
         deregistrationDelay: Duration.seconds(30),
+        fargateSpot: cpuArchitecture === 'x86_64',
       };
 }

@@ -329,6 +329,8 @@ describe('ECS stack: two services', () => {
       ],
     ],
     ['production', [{ CapacityProvider: 'FARGATE', Weight: 1 }]],
+    // ECS runs no ARM64 Linux task on Fargate Spot: an arm64 sandbox stays on regular Fargate
+    ['options', [{ CapacityProvider: 'FARGATE', Weight: 1 }]],
   ] as const)('%s: the Fargate capacity provider strategy', (variant, strategy) => {
     expect(resource(built[variant], SERVICES.fargate).Properties.CapacityProviderStrategy).toEqual(strategy);
   });

@@ -61,10 +61,10 @@ export class GuestbookPruning extends Construct {
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [this.task.securityGroup],
         assignPublicIp: false,
-        // Sandbox: Fargate Spot, at a discount. Pruning can be interrupted at any file and simply
-        // finishes on the next run.
+        // Fargate Spot where the stage allows it, at a discount. Pruning can be interrupted at any
+        // file and simply finishes on the next run.
         capacityProviderStrategies: [
-          { capacityProvider: props.policy.stage === 'production' ? 'FARGATE' : 'FARGATE_SPOT', weight: 1 },
+          { capacityProvider: props.policy.fargateSpot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 },
         ],
         retryAttempts: 3,
         // a run that could not start within the hour waits for the next one

@@ -38,7 +38,6 @@ export class QueueWorker extends Construct {
   constructor(scope: Construct, id: string, props: QueueWorkerProps) {
     super(scope, id);
     const { cluster, policy, maxTasks } = props;
-    const production = policy.stage === 'production';
 
     // Encrypted at rest with SQS-managed keys, and only over TLS.
     const queueBasics = {
@@ -91,9 +90,11 @@ export class QueueWorker extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [task.securityGroup],
       assignPublicIp: false,
-      // Sandbox: Fargate Spot. An interruption is a SIGTERM two minutes ahead: the worker finishes its
-      // message and hands the rest back, so the queue loses nothing.
-      capacityProviderStrategies: [{ capacityProvider: production ? 'FARGATE' : 'FARGATE_SPOT', weight: 1 }],
+      // Fargate Spot where the stage allows it. An interruption is a SIGTERM two minutes ahead: the
+      // worker finishes its message and hands the rest back, so the queue loses nothing.
+      capacityProviderStrategies: [
+        { capacityProvider: policy.fargateSpot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 },
+      ],
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
