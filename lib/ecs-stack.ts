@@ -14,6 +14,7 @@ import type { CpuArchitecture, EcsConfig } from './config';
 import { addGuestbookVolume, GuestbookStorage } from './ecs/guestbook-volume';
 import { SampleAppTask } from './ecs/sample-app-task';
 import { GuestbookFileSystem } from './guestbook-file-system';
+import { insightsCluster } from './insights-cluster';
 import type { SampleAppImage } from './registry-stack';
 import { SAMPLE_APP } from './sample-app';
 import type { StagePolicy } from './stage';
@@ -50,16 +51,28 @@ export class EcsStack extends Stack {
 
     // The cluster. Container Insights: cluster, service and task metrics; "enhanced" adds
     // container-level detail, worth its price where someone is paged.
-    const cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc,
-      containerInsightsV2: production ? ecs.ContainerInsights.ENHANCED : ecs.ContainerInsights.ENABLED,
-      enableFargateCapacityProviders: true,
-    });
+    const cluster = insightsCluster(
+      this,
+      'Cluster',
+      {
+        vpc,
+        containerInsightsV2: production ? ecs.ContainerInsights.ENHANCED : ecs.ContainerInsights.ENABLED,
+        enableFargateCapacityProviders: true,
+      },
+      policy,
+    );
     this.cluster = cluster;
 
     // EC2 launch type: we provision the instances, the ECS agent on each registers it in the cluster.
     const capacityProvider = ec2CapacityProvider(this, vpc, config, production, image.cpuArchitecture);
     cluster.addAsgCapacityProvider(capacityProvider);
+    // A capacity provider needs ECS's service-linked role, which a new account gets with its first
+    // cluster: create it after the cluster. (The launch template's user data names the cluster, so
+    // the order holds today; this keeps it if that changes.)
+    for (const child of capacityProvider.node.children) {
+      if (child instanceof ecs.CfnCapacityProvider)
+        child.addDependency(cluster.node.defaultChild as ecs.CfnCluster);
+    }
 
     // Shared by both services: one log group (a stream prefix per launch type), one secret and one
     // parameter (seeds: "reference secrets from Secrets Manager or SSM Parameter Store").

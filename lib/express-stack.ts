@@ -18,6 +18,7 @@ import type { ExpressConfig } from './config';
 import type { SampleAppImage } from './registry-stack';
 import { SAMPLE_APP, SampleAppEnvironment } from './sample-app';
 import type { StagePolicy } from './stage';
+import { insightsCluster } from './insights-cluster';
 
 export interface ExpressStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
@@ -39,11 +40,12 @@ export class ExpressStack extends Stack {
     // Our own cluster rather than the account's `default` one, which Express Mode would create
     // outside the template and leave behind. Express runs the tasks on the cluster's default
     // capacity provider: Fargate, as in the cluster it would have created.
-    const cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc,
-      enableFargateCapacityProviders: true,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
-    });
+    const cluster = insightsCluster(
+      this,
+      'Cluster',
+      { vpc, enableFargateCapacityProviders: true, containerInsightsV2: ecs.ContainerInsights.ENABLED },
+      policy,
+    );
     cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: 'FARGATE', weight: 1 }]);
 
     // Express Mode places its load balancer in the subnets we give it, and the tasks beside it:

@@ -86,6 +86,12 @@ function subnetKinds(subnets: unknown[]): string[] {
   return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
 }
 
+/** An Fn::Join as text, the values CloudFormation fills in shown as their JSON. */
+function joined(value: { 'Fn::Join': [string, unknown[]] }): string {
+  const [separator, parts] = value['Fn::Join'];
+  return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(separator);
+}
+
 const SERVICES = { ec2: 'Ec2Service', fargate: 'FargateService' };
 const TASKS = { ec2: 'Ec2Task', fargate: 'FargateTask' };
 
@@ -103,6 +109,47 @@ describe('ECS stack: cluster and EC2 capacity', () => {
     expect(only(built[variant], 'AWS::ECS::Cluster').Properties.ClusterSettings).toEqual([
       { Name: 'containerInsights', Value: value },
     ]);
+  });
+
+  test.each([
+    ['sandbox', 7, 'Delete'],
+    ['production', 90, 'Retain'],
+  ] as const)(
+    '%s: Container Insights logs to a group of the template, made before the cluster (%i days, %s)',
+    (variant, days, policy) => {
+      const v = built[variant];
+      const logs = resource(v, 'ClusterPerformanceLogs');
+      // the name the service writes to: /aws/ecs/containerinsights/<cluster>/performance
+      const clusterName = only(v, 'AWS::ECS::Cluster').Properties.ClusterName;
+      expect(joined(logs.Properties.LogGroupName)).toBe(
+        `/aws/ecs/containerinsights/${joined(clusterName)}/performance`,
+      );
+      expect(logs.Properties.RetentionInDays).toBe(days);
+      expect(logs.DeletionPolicy).toBe(policy);
+      expect(resource(v, 'Cluster').DependsOn).toContain(idOf(v, 'ClusterPerformanceLogs'));
+    },
+  );
+
+  test('the cluster name ends in the stack creation ID, so a retained group never blocks a redeploy', () => {
+    expect(only(built.production, 'AWS::ECS::Cluster').Properties.ClusterName).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'coa-ecs-',
+          {
+            'Fn::Select': [
+              0,
+              { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+            ],
+          },
+        ],
+      ],
+    });
+  });
+
+  test('the capacity provider is created after the cluster, which brings the service-linked role', () => {
+    const v = built.sandbox;
+    expect(resource(v, 'Ec2CapacityProvider/Ec2CapacityProvider').DependsOn).toContain(idOf(v, 'Cluster'));
   });
 
   test.each(VARIANTS)(

@@ -29,6 +29,10 @@ function idOf(template: Template, type: string, properties: Record<string, unkno
   return ids[0];
 }
 
+/** The container logs' group: the one whose name CloudFormation generates. */
+const appLogGroup = (template: Template) =>
+  idOf(template, 'AWS::Logs::LogGroup', { LogGroupName: Match.absent() });
+
 /** The logical ID and properties of the only role `service` may assume whose description has `words`. */
 function roleAssumedBy(service: string, words = '') {
   const trust = { Statement: [Match.objectLike({ Principal: { Service: service } })] };
@@ -108,6 +112,15 @@ describe('ECS Express Mode stack', () => {
     });
   });
 
+  test('Container Insights logs to a group of the template, made before the cluster', () => {
+    const insights = idOf(sandbox, 'AWS::Logs::LogGroup', {
+      LogGroupName: {
+        'Fn::Join': ['', Match.arrayWith(['/aws/ecs/containerinsights/coa-express-', '/performance'])],
+      },
+    });
+    sandbox.hasResource('AWS::ECS::Cluster', { DependsOn: [insights] });
+  });
+
   test('network: explicit public subnets (internet-facing load balancer) and its own security group', () => {
     const { NetworkConfiguration } = service(sandbox);
     expect(subnetKinds(NetworkConfiguration.Subnets)).toEqual(['public', 'public']);
@@ -174,7 +187,7 @@ describe('ECS Express Mode stack', () => {
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [idOf(sandbox, 'AWS::Logs::LogGroup'), 'Arn'] },
+        Resource: { 'Fn::GetAtt': [appLogGroup(sandbox), 'Arn'] },
       },
     ]);
     expect(service(sandbox).ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [executionRole, 'Arn'] });
@@ -209,7 +222,7 @@ describe('ECS Express Mode stack', () => {
     for (const stage of STAGES) {
       const { template } = synthesized[stage];
       expect(service(template).PrimaryContainer.AwsLogsConfiguration).toEqual({
-        LogGroup: { Ref: idOf(template, 'AWS::Logs::LogGroup') },
+        LogGroup: { Ref: appLogGroup(template) },
         LogStreamPrefix: 'express',
       });
       template.hasResource('AWS::Logs::LogGroup', {
