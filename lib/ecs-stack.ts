@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  Stack,
+  StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -109,6 +117,13 @@ export class EcsStack extends Stack {
       createAcl: { ownerUid: String(uid), ownerGid: String(gid), permissions: '755' },
     });
     this.guestbook = { fileSystem, accessPoint };
+    // The patterns stack mounts this guestbook on this cluster. A weak reference (Fn::GetStackOutput)
+    // is read only when its consumer deploys, and the CLI skips an unchanged stack: a replaced access
+    // point or security group would leave the patterns' tasks mounting the old one. Strong references
+    // (exports) make such a replacement fail this stack's deploy instead, saying which stack uses it.
+    for (const shared of [cluster, fileSystem, accessPoint, ...fileSystem.connections.securityGroups]) {
+      CrossStackReferences.of(shared).produce(ReferenceStrength.STRONG);
+    }
 
     const bothTasks = { image, cpu: config.taskCpu, memoryMiB: config.taskMemoryMiB, logGroup, secrets };
     const ec2Task = new SampleAppTask(this, 'Ec2Task', { ...bothTasks, launchType: 'ec2' });

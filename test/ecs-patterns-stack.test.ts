@@ -78,13 +78,10 @@ const objectsUnder = (v: Built, prefix: string) => ({
 });
 /** The ECS stack's cluster ARN, as this stack reads it. */
 const clusterArn = (v: Built) => ({
-  'Fn::GetStackOutput': expect.objectContaining({
-    StackName: 'coa-ecs',
-    OutputName: expect.stringMatching(`^PublishOutputFnGetAtt${v.clusterId}Arn`),
-  }),
+  'Fn::ImportValue': expect.stringMatching(`^coa-ecs:ExportsOutputFnGetAtt${v.clusterId}Arn`),
 });
-/** A value of the ECS stack, as this stack reads it. */
-const fromEcsStack = { 'Fn::GetStackOutput': expect.objectContaining({ StackName: 'coa-ecs' }) };
+/** A value of the ECS stack, as this stack reads it: an export (a strong reference). */
+const fromEcsStack = { 'Fn::ImportValue': expect.stringMatching(/^coa-ecs:/) };
 /** The network stack's private subnets: one per AZ, three in production (which names its environment). */
 const privateSubnets = (stage: Stage) =>
   (stage === 'production' ? [1, 2, 3] : [1, 2]).map((az) => ({
@@ -663,6 +660,19 @@ describe.each(STAGES)('%s stack', (stage) => {
     expect(built[stage].template.toJSON()).toMatchSnapshot();
   });
 });
+
+test.each(STAGES)(
+  '%s: the cluster and the guestbook come from coa-ecs as exports, never as outputs read at deploy',
+  (stage) => {
+    // a weak reference would keep the old access point or security group after coa-ecs replaced it
+    const template = JSON.stringify(built[stage].template.toJSON());
+    const weakFromEcs = template.match(/"Fn::GetStackOutput":\{"StackName":"coa-ecs"/g) ?? [];
+    expect(weakFromEcs).toEqual([]);
+    for (const shared of ['Cluster', 'GuestbookFileSystem', 'GuestbookAccessPoint', 'EfsSecurityGroup']) {
+      expect(template).toMatch(new RegExp(`"Fn::ImportValue":"coa-ecs:ExportsOutput[A-Za-z]*${shared}`));
+    }
+  },
+);
 
 test('without ecsPatterns in platforms there is no patterns stack', () => {
   expect(synthesize({ platforms: 'ecs' }).stacks.ecsPatterns).toBeUndefined();
