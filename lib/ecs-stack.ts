@@ -79,7 +79,7 @@ export class EcsStack extends Stack {
     // the order holds today; this keeps it if that changes.)
     for (const child of capacityProvider.node.children) {
       if (child instanceof ecs.CfnCapacityProvider)
-        child.addDependency(cluster.node.defaultChild as ecs.CfnCluster);
+        child.addResourceDependency(cluster.node.defaultChild as ecs.CfnCluster);
     }
 
     // Shared by both services: one log group (a stream prefix per launch type), one secret and one
