@@ -1,7 +1,11 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { GuestbookFileSystem } from '../guestbook-file-system';
 import { SAMPLE_APP } from '../sample-app';
+import type { StagePolicy } from '../stage';
 
 /** The guestbook's EFS file system and the access point every task mounts it through. */
 export interface GuestbookStorage {
@@ -10,6 +14,21 @@ export interface GuestbookStorage {
 }
 
 const VOLUME_NAME = 'guestbook';
+
+/**
+ * EFS: tasks in every AZ, on EC2 and on Fargate, share the same files (Fargate + EFS = serverless).
+ * The access point makes every client the app's user and creates the directory on first mount.
+ */
+export function sampleAppGuestbook(scope: Construct, vpc: ec2.IVpc, policy: StagePolicy): GuestbookStorage {
+  const { fileSystem } = new GuestbookFileSystem(scope, 'Guestbook', { vpc, policy });
+  const { uid, gid } = SAMPLE_APP.user;
+  const accessPoint = fileSystem.addAccessPoint('GuestbookAccessPoint', {
+    path: '/guestbook',
+    posixUser: { uid: String(uid), gid: String(gid) },
+    createAcl: { ownerUid: String(uid), ownerGid: String(gid), permissions: '755' },
+  });
+  return { fileSystem, accessPoint };
+}
 
 /**
  * Mounts the guestbook into `container` (seeds: "mount EFS file systems onto ECS tasks", the same on
