@@ -22,6 +22,7 @@ const ASSETS = 'cdk-hnb659fds-container-assets-123456789012-eu-west-1';
 const APP = 'coa/sample-app';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 
 interface Image {
   readonly manifest: string;
@@ -203,6 +204,11 @@ test('a multi-arch index: child manifests go first, by digest, then the index un
     [childDigests[1], undefined],
     [indexDigest, 't1'],
   ]);
+  // the index types are asked for too: the reference's list predates them, AWS's containerd resolver asks
+  const accepted = ecr.calls
+    .filter((c) => c.operation === 'BatchGetImage')
+    .map((c) => c.input.acceptedMediaTypes);
+  expect(accepted).toEqual(accepted.map(() => expect.arrayContaining([OCI_INDEX, DOCKER_LIST])));
   // the base layer both children share goes up once
   expect(ecr.count('CompleteLayerUpload')).toBe(new Set(children.flatMap((c) => c.blobs.map(sha256))).size);
 });
@@ -217,6 +223,16 @@ test('only the blobs the target lacks are uploaded', async () => {
     .map((c) => c.input.layerDigests);
   const [config, , appLayer] = v2.blobs.map(sha256);
   expect(uploaded).toEqual([[config], [appLayer]]);
+});
+
+test('an image with more blobs than one BatchCheckLayerAvailability call takes is checked 100 at a time', async () => {
+  const many = image(Array.from({ length: 100 }, (_, i) => `layer ${i}`));
+  seed('t1', many);
+
+  const response = await copy(event('Create', 't1'));
+  expect(response.body).toMatchObject({ Status: 'SUCCESS' });
+  const checked = ecr.calls.filter((c) => c.operation === 'BatchCheckLayerAvailability');
+  expect(checked.map((c) => (c.input.layerDigests as string[]).length)).toEqual([100, 1]);
 });
 
 test('a blob larger than partSize goes up in parts with inclusive byte ranges, and arrives whole', async () => {
