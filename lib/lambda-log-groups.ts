@@ -7,9 +7,9 @@ import type { StagePolicy } from './stage';
 /**
  * Gives every Lambda function's logs the stage's retention and removal policy.
  *
- * CDK's helper functions (custom resources for the VPC's default security group, the ECR image
- * copy, EKS's kubectl provider...) otherwise log to groups that never expire and survive
- * `cdk destroy`. Fixed here once, for every stack, rather than function by function:
+ * CDK's helper functions (custom resources for the VPC's default security group, EKS's kubectl
+ * provider...) and our own (the ECR image copy) otherwise log to groups that never expire and
+ * survive `cdk destroy`. Fixed here once, for every stack, rather than function by function:
  * - a `lambda.Function` gets its own `/aws/lambda/<name>` group from CDK
  *   (`@aws-cdk/aws-lambda:useCdkManagedLogGroup`): that group gets our policy;
  * - a bare function resource (CustomResourceProvider) gets a new group through `LoggingConfig`.

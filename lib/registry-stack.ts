@@ -1,12 +1,11 @@
 import * as path from 'node:path';
-import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DockerImageName, ECRDeployment } from 'cdk-ecr-deployment';
 import type { Construct } from 'constructs';
 import type { CpuArchitecture, RegistryConfig } from './config';
+import { PROJECT_ROOT } from './paths';
+import { ImageCopy } from './registry/image-copy';
 import type { StagePolicy } from './stage';
 
 /** The sample app's image as every platform stack runs it: `repository:tag`. */
@@ -25,13 +24,15 @@ export interface RegistryStackProps extends StackProps {
 }
 
 /** Where the app directory lives: the Docker build context is `app/` alone. */
-export const APP_DIR = path.join(__dirname, '..', 'app');
+export const APP_DIR = path.join(PROJECT_ROOT, 'app');
 
 /**
  * ECR: a private repository for the sample app, and the image in it.
  *
  * The image is built from `app/` as a CDK asset when you deploy (synth needs no Docker), pushed to
- * the CDK bootstrap repository, then copied into our repository under a content-derived tag.
+ * the CDK bootstrap repository, then copied into our repository under a content-derived tag: once.
+ * Tags are immutable, so a tag that is there already holds the build of that content, and the copy
+ * leaves it alone; that is what lets a revert of `app/` or a rollback redeploy an earlier tag.
  */
 export class RegistryStack extends Stack {
   readonly image: SampleAppImage;
@@ -73,27 +74,10 @@ export class RegistryStack extends Stack {
       platform: cpuArchitecture === 'arm64' ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
     });
     const tag = asset.assetHash;
-    const copyRole = imageCopyRole(this, asset, repository);
-    const copy = new ECRDeployment(this, 'CopySampleAppImage', {
-      src: new DockerImageName(asset.imageUri),
-      dest: new DockerImageName(repository.repositoryUriForTag(tag)),
-      imageArch: [cpuArchitecture === 'arm64' ? 'arm64' : 'amd64'],
-      // a role the library cannot add to: it would grant ECR and S3 actions on every resource
-      role: copyRole.withoutPolicyUpdates(),
+    new ImageCopy(this, 'CopySampleAppImage', {
+      source: { repository: asset.repository, tag: asset.imageTag },
+      target: { repository, tag },
     });
-    // It logs to the group CDK made for it, named after the function: a policy of its own, since the
-    // function must wait for the role's default policy. The copy itself waits for both.
-    const copyFunction = copy.node.findChild('CustomResourceHandler') as lambda.SingletonFunction;
-    const copyLogs = new iam.Policy(this, 'CopySampleAppImageLogs', {
-      roles: [copyRole],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [copyFunction.logGroup.logGroupArn],
-        }),
-      ],
-    });
-    copy.node.addDependency(copyLogs);
 
     // Platform stacks get the repository by name, not as a cross-stack reference: its ARN and URI are
     // then built from each stack's own account and region, with no other stack's output inside
@@ -105,20 +89,4 @@ export class RegistryStack extends Stack {
     };
     new CfnOutput(this, 'SampleAppImageUri', { value: repository.repositoryUriForTag(tag) });
   }
-}
-
-/** The copy function's role, scoped to the two repositories it touches. */
-function imageCopyRole(scope: Construct, asset: DockerImageAsset, target: ecr.IRepository): iam.Role {
-  const role = new iam.Role(scope, 'CopySampleAppImageRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: 'Copies the sample app image from the CDK asset repository into the app repository',
-  });
-  asset.repository.grantPull(role);
-  target.grantPullPush(role);
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'Only ecr:GetAuthorizationToken is on *: the API has no resource scope (a login covers the registry)',
-  });
-  return role;
 }

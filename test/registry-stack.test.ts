@@ -1,5 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
+
+// CloudFormation JSON: its shape depends on the resource type, so these checks read it untyped
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const synthesized = {
   sandbox: synthesize({ ...STAGE_CONTEXT.sandbox, platforms: 'none' }),
@@ -66,26 +71,107 @@ describe('registry stack', () => {
     });
   });
 
-  test('the image is copied into the repository under a tag derived from the content of app/', () => {
+  describe('the image copy (lib/registry/image-copy.ts)', () => {
     const { tag } = synthesized.sandbox.stacks.registry.image;
-    expect(tag).toMatch(/^[0-9a-f]{64}$/);
-    sandbox.hasResourceProperties('Custom::CDKECRDeployment', {
-      DestImage: Match.objectLike({
-        'Fn::Join': Match.arrayWith([Match.arrayWith([`:${tag}`])]),
-      }),
-    });
-  });
+    const resources = sandbox.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+    const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+    const [[functionId, copyFunction]] = ofType('AWS::Lambda::Function');
+    const [[copyId, copy]] = ofType('Custom::ImageCopy');
+    const bootstrapRepositoryArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ecr:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':repository/',
+          { 'Fn::Sub': 'cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}' },
+        ],
+      ],
+    };
 
-  test('the copy function may push only to this repository', () => {
-    const policies = sandbox.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const pushes = statements.filter((s) => [s.Action].flat().includes('ecr:PutImage'));
-    expect(pushes).toHaveLength(1);
-    expect(pushes[0].Resource).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/^SampleAppRepository/), 'Arn'],
+    test('copies the asset from the bootstrap repository into ours, under the tag derived from app/', () => {
+      expect(tag).toMatch(/^[0-9a-f]{64}$/);
+      expect(copy.Properties).toEqual({
+        ServiceToken: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        ServiceTimeout: expect.any(String),
+        SourceRepository: { 'Fn::Sub': 'cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}' },
+        SourceTag: tag,
+        TargetRepository: { Ref: expect.stringMatching(/^SampleAppRepository/) },
+        TargetTag: tag,
+      });
     });
-    const wildcard = statements.filter((s) => s.Resource === '*');
-    expect(wildcard.flatMap((s) => [s.Action].flat())).toEqual(['ecr:GetAuthorizationToken']);
+
+    test('a failure cannot leave CloudFormation waiting an hour: the wait ends a minute after the function', () => {
+      expect(Number(copy.Properties.ServiceTimeout)).toBe(copyFunction.Properties.Timeout + 60);
+      expect(copyFunction.Properties.Timeout).toBe(300);
+    });
+
+    test('runs on the newest Node.js runtime this aws-cdk-lib offers, on arm64', () => {
+      const newest = Object.values(lambda.Runtime)
+        .filter((r): r is lambda.Runtime => r instanceof lambda.Runtime && /^nodejs\d+\.x$/.test(r.name))
+        .map((r) => r.name)
+        .sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)))
+        .pop();
+      expect(copyFunction.Properties).toMatchObject({ Runtime: newest, Architectures: ['arm64'] });
+    });
+
+    test('its code is inline, the transpiled handler: nothing to stage, nothing required but the runtime SDK', () => {
+      expect(Object.keys(copyFunction.Properties.Code)).toEqual(['ZipFile']);
+      const code: string = copyFunction.Properties.Code.ZipFile;
+      expect(copyFunction.Properties.Handler).toBe('index.handler');
+      expect(code).toContain('handler: () => handler');
+      expect([...code.matchAll(/require\(([^)]*)\)/g)].map((m) => m[1])).toEqual(['"@aws-sdk/client-ecr"']);
+    });
+
+    test('least privilege: reads the bootstrap repository, writes ours, logs to its own group, nothing on *', () => {
+      const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+          Resource: bootstrapRepositoryArn,
+        },
+        {
+          Effect: 'Allow',
+          Action: [
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:CompleteLayerUpload',
+            'ecr:DescribeImages',
+            'ecr:InitiateLayerUpload',
+            'ecr:PutImage',
+            'ecr:UploadLayerPart',
+          ],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SampleAppRepository/), 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CopySampleAppImageFunctionLogGroup/), 'Arn'] },
+        },
+      ]);
+    });
+
+    test('the copy waits for the logging policy; its log group expires (LambdaLogGroups)', () => {
+      const [[logsPolicyId]] = ofType('AWS::IAM::Policy').filter(([, p]) =>
+        p.Properties.PolicyDocument.Statement.some((s: Json) => s.Action.includes('logs:PutLogEvents')),
+      );
+      expect(sandbox.toJSON().Resources[copyId].DependsOn).toEqual([logsPolicyId]);
+      sandbox.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: { 'Fn::Join': ['', ['/aws/lambda/', { Ref: functionId }]] },
+        RetentionInDays: 7,
+      });
+    });
+
+    test('nothing of cdk-ecr-deployment is left: no custom resource, no Go handler, no staged code', () => {
+      expect(ofType('Custom::CDKECRDeployment')).toEqual([]);
+      expect(ofType('Custom::CDKBucketDeployment')).toEqual([]);
+      expect(ofType('AWS::Lambda::Function')).toHaveLength(1);
+      expect(JSON.stringify(sandbox.toJSON())).not.toMatch(/CDKECRDeployment|provided\.al2023|S3Key/);
+    });
   });
 
   test.each(STAGES)('%s: snapshot', (stage) => {

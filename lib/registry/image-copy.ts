@@ -1,0 +1,120 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CustomResource, Duration } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { transformSync } from 'esbuild';
+import { PROJECT_ROOT } from '../paths';
+import type { ImageCopyProperties } from './copy-image-handler';
+
+/** An image in an ECR repository, by tag. */
+export interface TaggedImage {
+  readonly repository: ecr.IRepository;
+  readonly tag: string;
+}
+
+export interface ImageCopyProps {
+  /** Where the image is: for a `DockerImageAsset`, its `repository` and `imageTag`. */
+  readonly source: TaggedImage;
+  /** Where it goes. With immutable tags, a tag that exists there already is left as it is. */
+  readonly target: TaggedImage;
+  /**
+   * How long one copy may take. Layers stream through in parts of at most 20 MiB, so the time grows
+   * with the image's size while memory does not.
+   * @default 5 minutes: time for a ~100 MB image at 0.35 MB/s
+   */
+  readonly timeout?: Duration;
+}
+
+const RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** The function's code, as a path from the repository's root. */
+const HANDLER_SOURCE = 'lib/registry/copy-image-handler.ts';
+let handlerCode: string | undefined;
+
+/**
+ * Copies an image from one ECR repository to another at deploy time, idempotently: a custom resource
+ * whose function (lib/registry/copy-image-handler.ts) does nothing when the target tag exists, and
+ * otherwise copies the manifest (an index with its child manifests) and the blobs the target lacks
+ * with ECR's API. Redeploying an earlier version, or rolling back to one, therefore cannot fail on an
+ * immutable tag.
+ *
+ * The function's code is inline in the template (CloudFormation takes up to 4 MB of ZipFile since
+ * 2022; aws/aws-cdk#30761): the handler is transpiled at synth, and there is no asset to stage.
+ */
+export class ImageCopy extends Construct {
+  constructor(scope: Construct, id: string, props: ImageCopyProps) {
+    super(scope, id);
+    const { source, target } = props;
+    const timeout = props.timeout ?? Duration.minutes(5);
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Copies an image between two ECR repositories by tag, with the ECR API',
+    });
+    // ECR API calls need no registry login (ecr:GetAuthorizationToken): every action is on a repository
+    source.repository.grant(role, 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer');
+    target.repository.grant(
+      role,
+      'ecr:DescribeImages',
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:InitiateLayerUpload',
+      'ecr:UploadLayerPart',
+      'ecr:CompleteLayerUpload',
+      'ecr:PutImage',
+    );
+
+    const fn = new lambda.Function(this, 'Function', {
+      description: 'Copies an image between two ECR repositories by tag; a tag that exists is left alone',
+      runtime: RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      code: lambda.Code.fromInline(inlineHandler()),
+      handler: 'index.handler',
+      role,
+      timeout,
+      // one part of at most 20 MiB in memory a few times over (download, part, the SDK's request body)
+      memorySize: 512,
+    });
+    // The function logs to the group CDK makes for it, named after it (the LambdaLogGroups aspect gives
+    // it a retention): a policy of its own, because the function waits for the role's default policy.
+    const logs = new iam.Policy(this, 'Logs', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [fn.logGroup.logGroupArn],
+        }),
+      ],
+    });
+
+    const properties: ImageCopyProperties = {
+      SourceRepository: source.repository.repositoryName,
+      SourceTag: source.tag,
+      TargetRepository: target.repository.repositoryName,
+      TargetTag: target.tag,
+    };
+    const copy = new CustomResource(this, 'Resource', {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::ImageCopy',
+      properties,
+      // the function always answers; this bounds the wait when it cannot (killed at its timeout)
+      serviceTimeout: timeout.plus(Duration.minutes(1)),
+    });
+    copy.node.addDependency(logs);
+  }
+}
+
+/** The handler as the CommonJS module Lambda loads from `index.js`, transpiled once per process. */
+function inlineHandler(): string {
+  handlerCode ??= transformSync(fs.readFileSync(path.join(PROJECT_ROOT, HANDLER_SOURCE), 'utf8'), {
+    loader: 'ts',
+    format: 'cjs',
+    platform: 'node',
+    target: RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
+    sourcefile: HANDLER_SOURCE,
+    // the transpiled code keeps no comments: say where the commented source is
+    banner: `// Transpiled from ${HANDLER_SOURCE} of containers-on-aws.`,
+  }).code;
+  return handlerCode;
+}
