@@ -54,7 +54,7 @@ export class RegistryStack extends Stack {
       emptyOnDelete: policy.stage === 'sandbox',
       lifecycleRules: [
         {
-          description: 'Untagged images are leftovers of overwritten pushes',
+          description: 'Nothing is pushed untagged (tags are immutable, the copy tags what it pushes): expire strays',
           tagStatus: ecr.TagStatus.UNTAGGED,
           maxImageAge: Duration.days(1),
           rulePriority: 1,
@@ -77,6 +77,7 @@ export class RegistryStack extends Stack {
     new ImageCopy(this, 'CopySampleAppImage', {
       source: { repository: asset.repository, tag: asset.imageTag },
       target: { repository, tag },
+      platform: cpuArchitecture === 'arm64' ? 'linux/arm64' : 'linux/amd64',
     });
 
     // Platform stacks get the repository by name, not as a cross-stack reference: its ARN and URI are

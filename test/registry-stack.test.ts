@@ -102,6 +102,8 @@ describe('registry stack', () => {
         SourceTag: tag,
         TargetRepository: { Ref: expect.stringMatching(/^SampleAppRepository/) },
         TargetTag: tag,
+        // the default architecture: the one image out of an index a Docker build may push
+        Platform: 'linux/amd64',
       });
     });
 

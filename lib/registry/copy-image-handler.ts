@@ -33,6 +33,8 @@ export interface ImageCopyProperties {
   readonly SourceTag: string;
   readonly TargetRepository: string;
   readonly TargetTag: string;
+  /** `os/architecture`, e.g. `linux/arm64`: the image an index source is copied for. */
+  readonly Platform: string;
 }
 
 export interface CustomResourceEvent {
@@ -164,7 +166,14 @@ async function copyImage(ecr: Ecr, props: ImageCopyProperties): Promise<string> 
     console.log(`${physicalId(props)} holds ${present} already: nothing to copy`);
     return present;
   }
-  const image = await getManifest(ecr, props.SourceRepository, { imageTag: props.SourceTag });
+  let image = await getManifest(ecr, props.SourceRepository, { imageTag: props.SourceTag });
+  if (INDEX_TYPES.includes(image.mediaType)) {
+    // A Docker build may push an index (the image plus attestation manifests): copy the one image
+    // this platform runs, tagged, so nothing in the target is untagged: the lifecycle rule that
+    // expires untagged images can never take a part of a tagged one.
+    const digest = platformImage(image, props.Platform, `${props.SourceRepository}:${props.SourceTag}`);
+    image = await getManifest(ecr, props.SourceRepository, { imageDigest: digest });
+  }
   try {
     await copyManifest(ecr, props.SourceRepository, target.repositoryName, image, target.tag);
   } catch (error) {
@@ -186,27 +195,18 @@ interface Manifest {
   readonly mediaType: string;
 }
 
-/** Copies an image manifest's blobs, or an index's child manifests, then the manifest itself. */
+/** Copies an image manifest's blobs, then the manifest itself under the tag. */
 async function copyManifest(
   ecr: Ecr,
   from: string,
   to: string,
   manifest: Manifest,
-  tag?: string,
+  tag: string,
 ): Promise<void> {
   const parsed = JSON.parse(manifest.body);
-  if (INDEX_TYPES.includes(manifest.mediaType)) {
-    // PutImage refuses an index whose children are not in the repository yet
-    for (const child of parsed.manifests as { digest: string }[]) {
-      await copyManifest(ecr, from, to, await getManifest(ecr, from, { imageDigest: child.digest }));
-    }
-  } else {
-    const blobs = [parsed.config, ...parsed.layers].map(
-      (descriptor: { digest: string }) => descriptor.digest,
-    );
-    for (const digest of await missingBlobs(ecr, to, [...new Set(blobs)])) {
-      await copyBlob(ecr, from, to, digest);
-    }
+  const blobs = [parsed.config, ...parsed.layers].map((descriptor: { digest: string }) => descriptor.digest);
+  for (const digest of await missingBlobs(ecr, to, [...new Set(blobs)])) {
+    await copyBlob(ecr, from, to, digest);
   }
   try {
     // the same bytes give the same digest: the copy is the source image, and ECR checks imageDigest
@@ -215,12 +215,27 @@ async function copyManifest(
       imageManifest: manifest.body,
       imageManifestMediaType: manifest.mediaType,
       imageDigest: manifest.digest,
-      ...(tag ? { imageTag: tag } : {}),
+      imageTag: tag,
     });
   } catch (error) {
-    // a child manifest another image of the repository shares: it is there, untouched
+    // the same image under another tag, pushed again with this tag: ECR has nothing to change
     if (errorName(error) !== 'ImageAlreadyExistsException') throw error;
   }
+}
+
+/** The digest of the image for `platform` (`os/architecture`) in an index. */
+function platformImage(index: Manifest, platform: string, reference: string): string {
+  const manifests: { digest: string; platform?: { os?: string; architecture?: string } }[] =
+    JSON.parse(index.body).manifests ?? [];
+  const match = manifests.find((m) => `${m.platform?.os}/${m.platform?.architecture}` === platform);
+  if (!match) {
+    const platforms = manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ');
+    throw new CopyError(
+      'PlatformNotFound',
+      `${reference} is an index without a ${platform} image (it has ${platforms})`,
+    );
+  }
+  return match.digest;
 }
 
 async function getManifest(ecr: Ecr, repositoryName: string, imageId: ImageId): Promise<Manifest> {
@@ -329,7 +344,7 @@ async function respond(event: CustomResourceEvent, response: Record<string, unkn
 }
 
 function validated(props: Partial<ImageCopyProperties>): ImageCopyProperties {
-  for (const key of ['SourceRepository', 'SourceTag', 'TargetRepository', 'TargetTag'] as const) {
+  for (const key of ['SourceRepository', 'SourceTag', 'TargetRepository', 'TargetTag', 'Platform'] as const) {
     const value: unknown = props[key];
     if (typeof value !== 'string' || value === '') {
       throw new CopyError(

@@ -20,6 +20,8 @@ export interface ImageCopyProps {
   readonly source: TaggedImage;
   /** Where it goes. With immutable tags, a tag that exists there already is left as it is. */
   readonly target: TaggedImage;
+  /** `os/architecture` of the image to copy when the source is an index, e.g. `linux/arm64`. */
+  readonly platform: string;
   /**
    * How long one copy may take. Layers stream through in parts of at most 20 MiB, so the time grows
    * with the image's size while memory does not.
@@ -36,8 +38,8 @@ let handlerCode: string | undefined;
 /**
  * Copies an image from one ECR repository to another at deploy time, idempotently: a custom resource
  * whose function (lib/registry/copy-image-handler.ts) does nothing when the target tag exists, and
- * otherwise copies the manifest (an index with its child manifests) and the blobs the target lacks
- * with ECR's API. Redeploying an earlier version, or rolling back to one, therefore cannot fail on an
+ * otherwise copies the image manifest (the one for `platform`, when the source is an index) and the
+ * blobs the target lacks with ECR's API. Redeploying an earlier version, or rolling back to one, therefore cannot fail on an
  * immutable tag.
  *
  * The function's code is inline in the template (CloudFormation takes up to 4 MB of ZipFile since
@@ -93,6 +95,7 @@ export class ImageCopy extends Construct {
       SourceTag: source.tag,
       TargetRepository: target.repository.repositoryName,
       TargetTag: target.tag,
+      Platform: props.platform,
     };
     const copy = new CustomResource(this, 'Resource', {
       serviceToken: fn.functionArn,

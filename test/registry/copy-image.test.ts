@@ -75,7 +75,13 @@ function event(
     RequestId: `request-${requests}`,
     LogicalResourceId: 'CopySampleAppImage',
     PhysicalResourceId,
-    ResourceProperties: { SourceRepository: ASSETS, SourceTag: tag, TargetRepository: APP, TargetTag: tag },
+    ResourceProperties: {
+      SourceRepository: ASSETS,
+      SourceTag: tag,
+      TargetRepository: APP,
+      TargetTag: tag,
+      Platform: 'linux/amd64',
+    },
   };
 }
 
@@ -177,7 +183,7 @@ test('a revert to an earlier tag the repository kept succeeds without a push; th
   expect(ecr.tagged(APP, 't1')?.digest).toBe(firstBuild);
 });
 
-test('a multi-arch index: child manifests go first, by digest, then the index under the tag, digests unchanged', async () => {
+test('an index (a multi-arch build, or one with attestations): the one image for the platform is copied, tagged', async () => {
   const children = [
     image(['base layer', 'app arm64'], 'b', 'arm64'),
     image(['base layer', 'app amd64'], 'b', 'amd64'),
@@ -188,29 +194,53 @@ test('a multi-arch index: child manifests go first, by digest, then the index un
   const index = JSON.stringify({
     schemaVersion: 2,
     mediaType: OCI_INDEX,
-    manifests: children.map((child, i) => ({
-      ...descriptor(OCI_MANIFEST, child.manifest),
-      platform: { os: 'linux', architecture: i === 0 ? 'arm64' : 'amd64' },
-    })),
+    manifests: [
+      ...children.map((child, i) => ({
+        ...descriptor(OCI_MANIFEST, child.manifest),
+        platform: { os: 'linux', architecture: i === 0 ? 'arm64' : 'amd64' },
+      })),
+      // BuildKit's provenance attestation: a manifest for no platform
+      {
+        ...descriptor(OCI_MANIFEST, children[0].manifest),
+        platform: { os: 'unknown', architecture: 'unknown' },
+      },
+    ],
   });
-  const indexDigest = ecr.seed(ASSETS, index, OCI_INDEX, [], 't1');
+  ecr.seed(ASSETS, index, OCI_INDEX, [], 't1');
 
   const response = await copy(event('Create', 't1'));
-  expect(response.body).toMatchObject({ Status: 'SUCCESS', Data: { ImageDigest: indexDigest } });
+  expect(response.body).toMatchObject({ Status: 'SUCCESS', Data: { ImageDigest: childDigests[1] } });
+  // one PutImage, tagged: nothing in the repository is untagged, so the untagged-image rule is safe
   expect(
     ecr.calls.filter((c) => c.operation === 'PutImage').map((c) => [c.input.imageDigest, c.input.imageTag]),
-  ).toEqual([
-    [childDigests[0], undefined],
-    [childDigests[1], undefined],
-    [indexDigest, 't1'],
-  ]);
+  ).toEqual([[childDigests[1], 't1']]);
+  expect(ecr.tagged(APP, 't1')?.digest).toBe(childDigests[1]);
   // the index types are asked for too: the reference's list predates them, AWS's containerd resolver asks
   const accepted = ecr.calls
     .filter((c) => c.operation === 'BatchGetImage')
     .map((c) => c.input.acceptedMediaTypes);
   expect(accepted).toEqual(accepted.map(() => expect.arrayContaining([OCI_INDEX, DOCKER_LIST])));
-  // the base layer both children share goes up once
-  expect(ecr.count('CompleteLayerUpload')).toBe(new Set(children.flatMap((c) => c.blobs.map(sha256))).size);
+  // only the amd64 image's blobs went up
+  expect(ecr.count('CompleteLayerUpload')).toBe(children[1].blobs.length);
+});
+
+test('an index without the platform: FAILED, naming the platforms it has', async () => {
+  const arm = image(['app arm64'], 'b', 'arm64');
+  ecr.seed(ASSETS, arm.manifest, arm.mediaType, arm.blobs);
+  const index = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: [
+      { ...descriptor(OCI_MANIFEST, arm.manifest), platform: { os: 'linux', architecture: 'arm64' } },
+    ],
+  });
+  ecr.seed(ASSETS, index, OCI_INDEX, [], 't1');
+  const response = await copy(event('Create', 't1'));
+  expect(response.body).toMatchObject({
+    Status: 'FAILED',
+    Reason: `PlatformNotFound: ${ASSETS}:t1 is an index without a linux/amd64 image (it has linux/arm64)`,
+  });
+  expect(ecr.count('PutImage')).toBe(0);
 });
 
 test('only the blobs the target lacks are uploaded', async () => {
