@@ -157,7 +157,7 @@ describe('EKS cluster', () => {
           LogGroupName: '/aws/eks/coa-eks/cluster',
           RetentionInDays: stage === 'production' ? 90 : 7,
         },
-        DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
+        DeletionPolicy: stage === 'production' ? 'RetainExceptOnCreate' : 'Delete',
       });
       // created before the cluster, which would otherwise create it without retention
       expect(only(v, 'AWS::EKS::Cluster').DependsOn).toContain(logicalId(v, 'LogGroup0'));
@@ -171,6 +171,37 @@ describe('EKS cluster', () => {
         RetentionInDays: 7,
       });
     }
+  });
+
+  test('production: the log groups EKS names are kept on delete and update, not after a failed create', () => {
+    const v = built.production;
+    const named = Object.values(resources(v, 'AWS::Logs::LogGroup')).filter(
+      (r) => typeof r.Properties.LogGroupName === 'string',
+    );
+    expect(named.map((r) => r.Properties.LogGroupName).sort()).toEqual([
+      '/aws/containerinsights/coa-eks/application',
+      '/aws/containerinsights/coa-eks/dataplane',
+      '/aws/containerinsights/coa-eks/host',
+      '/aws/containerinsights/coa-eks/performance',
+      '/aws/eks/coa-eks/cluster',
+    ]);
+    // RetainExceptOnCreate: a rolled-back first deploy deletes them, so its retry does not find them;
+    // with a static name it also lets `cdk deploy --import-existing-resources` adopt them after a destroy
+    for (const group of named) {
+      expect(group).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  test('production: nothing with a fixed name is kept by a failed create (no plain Retain on a named resource)', () => {
+    const named = Object.entries(built.production.template.toJSON().Resources as Record<string, Resource>)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .filter(([, r]) =>
+        Object.entries(r.Properties ?? {}).some(
+          ([key, value]) => key.endsWith('Name') && typeof value === 'string',
+        ),
+      )
+      .map(([id]) => id);
+    expect(named).toEqual([]);
   });
 
   test.each(['sandbox', 'production'] as const)(
