@@ -12,7 +12,12 @@ import { acknowledgeClusterRoles, acknowledgeKubectlProvider } from './eks/findi
 import { GuestbookStorage } from './eks/guestbook-storage';
 import { LoadBalancerController } from './eks/load-balancer-controller';
 import { addCompute } from './eks/node-types';
-import { SAMPLE_APP_NAME, SAMPLE_APP_NAMESPACE, SampleAppChart } from './eks/sample-app-chart';
+import {
+  SAMPLE_APP_NAME,
+  SAMPLE_APP_NAMESPACE,
+  SampleAppChart,
+  SampleAppNamespaceChart,
+} from './eks/sample-app-chart';
 import { KUBERNETES_VERSIONS } from './eks/versions';
 import type { SampleAppImage } from './registry-stack';
 import type { StagePolicy } from './stage';
@@ -144,10 +149,17 @@ export class EksStack extends Stack {
       deregistrationDelaySeconds: policy.deregistrationDelay.toSeconds(),
     });
     const sampleApp = cluster.addCdk8sChart('SampleApp', this.sampleAppChart);
+    const namespace = cluster.addCdk8sChart(
+      'SampleAppNamespace',
+      new SampleAppNamespaceChart(k8sApp, 'sample-app-namespace'),
+      // `kubectl apply` on create: a cluster where the app's manifest created the namespace keeps it, and
+      // loses that manifest's prune label, so the app's next update does not prune it
+      { overwrite: true },
+    );
 
-    // Deletion runs in reverse: the app (and the ALB its Ingress owns) goes while the controller,
-    // the CSI drivers and the nodes are still there to clean up after it
-    sampleApp.node.addDependency(clusterManifest, ...managedAddons.addons, ...compute);
+    // Deletion runs in reverse: the app (and the ALB its Ingress owns) goes while its namespace, the
+    // controller, the CSI drivers and the nodes are still there to clean up after it
+    sampleApp.node.addDependency(namespace, clusterManifest, ...managedAddons.addons, ...compute);
     if (!autoMode) {
       const controller = new LoadBalancerController(this, 'LoadBalancerController', { cluster });
       controller.chart.node.addDependency(...compute);

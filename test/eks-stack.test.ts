@@ -842,12 +842,29 @@ describe('the sample app on Kubernetes', () => {
   test('everything sits in the sample-app namespace that the Fargate profile selects', () => {
     const namespaced = app(built.sandbox)
       .toJson()
-      .filter((o) => !['Namespace', 'PersistentVolume'].includes(o.kind));
+      .filter((o) => o.kind !== 'PersistentVolume');
     expect(namespaced.map((o) => o.metadata.namespace)).toEqual(namespaced.map(() => 'sample-app'));
-    expect(object(app(built.sandbox), 'Namespace').metadata).toEqual({
-      name: 'sample-app',
-      labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
-    });
+  });
+
+  test("the namespace is a manifest of its own that the app's depends on: deleting the app waits for the ALB", () => {
+    const v = built.sandbox;
+    const manifests = v.template.toJSON().Resources;
+    const namespace = logicalId(v, 'Cluster/SampleAppNamespace');
+    expect(JSON.parse(manifests[namespace].Properties.Manifest)).toEqual([
+      expect.objectContaining({
+        kind: 'Namespace',
+        metadata: expect.objectContaining({
+          name: 'sample-app',
+          labels: expect.objectContaining({ 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' }),
+        }),
+      }),
+    ]);
+    // kubectl deletes the app's objects from a namespace that still exists, so none is NotFound and
+    // kubectl waits for them all, the Ingress's finalizer (the ALB) included
+    expect(objects(app(v), 'Namespace')).toEqual([]);
+    expect(manifests[logicalId(v, 'Cluster/SampleApp')].DependsOn).toContain(namespace);
+    // applied, not created: adopts the namespace a cluster deployed before the split already has
+    expect(manifests[namespace].Properties.Overwrite).toBe(true);
   });
 
   test('the stack applies both charts as they render', () => {
