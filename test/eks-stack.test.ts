@@ -78,6 +78,24 @@ function object(chart: { toJson(): any[] }, kind: string): any {
   return found[0];
 }
 
+/** Every resource `id` waits for on create (and outlives on delete): through Ref, GetAtt and DependsOn. */
+function prerequisites(v: Built, id: string): Set<string> {
+  const all = v.template.toJSON().Resources as Record<string, Resource>;
+  const found = new Set<string>();
+  const visit = (from: string) => {
+    const text = JSON.stringify(all[from]);
+    const named = [...text.matchAll(/\{"(?:Ref|Fn::GetAtt)":\[?"(\w+)"/g)].map((m) => m[1]);
+    for (const next of [...named, ...(all[from].DependsOn ?? [])]) {
+      if (next in all && !found.has(next)) {
+        found.add(next);
+        visit(next);
+      }
+    }
+  };
+  visit(id);
+  return found;
+}
+
 const cluster = (v: Built) => only(v, 'AWS::EKS::Cluster').Properties;
 const nodegroups = (v: Built) => Object.values(resources(v, 'AWS::EKS::Nodegroup')).map((r) => r.Properties);
 
@@ -537,6 +555,32 @@ describe('managed add-ons', () => {
     });
     expect(addons(v)['aws-efs-csi-driver'].DependsOn).toContain(associationId);
   });
+});
+
+describe('the kubectl provider', () => {
+  test.each(['sandbox', 'production'] as const)(
+    '%s: its functions log to groups they depend on, so nothing invokes them before their groups exist or after they are gone',
+    (stage) => {
+      const v = built[stage];
+      const all = v.template.toJSON().Resources as Record<string, Resource>;
+      const functions = Object.keys(resources(v, 'AWS::Lambda::Function'));
+      const logGroups = functions.map((id) => all[id].Properties.LoggingConfig?.LogGroup?.Ref);
+      // LoggingConfig.LogGroup: the function references its group, and so depends on it
+      expect(logGroups.map((id) => all[id]?.Type)).toEqual(functions.map(() => 'AWS::Logs::LogGroup'));
+      // every Kubernetes object, chart and value reaches the onEvent framework function and, through
+      // it, the kubectl handler: both groups come before it on create and after it on delete
+      const customResources = Object.keys(all).filter((id) => all[id].Type.startsWith('Custom::AWSCDK-EKS-'));
+      expect(customResources.length).toBeGreaterThan(3);
+      for (const id of customResources) {
+        expect([...prerequisites(v, id)]).toEqual(expect.arrayContaining(logGroups));
+      }
+      // no group named after its function: that name would make the group depend on the function instead
+      for (const id of logGroups) {
+        expect(JSON.stringify(all[id].Properties.LogGroupName ?? '')).not.toContain('/aws/lambda/');
+        expect(prerequisites(v, id).size).toBe(0);
+      }
+    },
+  );
 });
 
 describe('load balancing', () => {
