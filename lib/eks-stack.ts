@@ -149,13 +149,14 @@ export class EksStack extends Stack {
       deregistrationDelaySeconds: policy.deregistrationDelay.toSeconds(),
     });
     const sampleApp = cluster.addCdk8sChart('SampleApp', this.sampleAppChart);
-    const namespace = cluster.addCdk8sChart(
-      'SampleAppNamespace',
-      new SampleAppNamespaceChart(k8sApp, 'sample-app-namespace'),
-      // `kubectl apply` on create: a cluster where the app's manifest created the namespace keeps it, and
-      // loses that manifest's prune label, so the app's next update does not prune it
-      { overwrite: true },
-    );
+    // what cluster.addCdk8sChart does, with `kubectl apply` on create: a cluster where the app's manifest
+    // created the namespace keeps it, and loses that manifest's prune label, so the app's next update
+    // does not prune it
+    const namespace = new eks.KubernetesManifest(cluster, 'SampleAppNamespace', {
+      cluster,
+      manifest: new SampleAppNamespaceChart(k8sApp, 'sample-app-namespace').toJson(),
+      overwrite: true,
+    });
 
     // Deletion runs in reverse: the app (and the ALB its Ingress owns) goes while its namespace, the
     // controller, the CSI drivers and the nodes are still there to clean up after it
