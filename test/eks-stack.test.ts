@@ -8,8 +8,9 @@ import { synthesize } from './support/synth';
 const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/Admin';
 
 /**
- * Four synths cover every node type: the two stage defaults (Spot in the sandbox, on-demand in
- * production), every other node type at once on Graviton, and Auto Mode, which excludes the rest.
+ * Five synths cover every node type: the two stage defaults (Spot in the sandbox, on-demand in
+ * production), every other node type at once on Graviton, self-managed nodes alone, and Auto Mode,
+ * which excludes the rest.
  */
 const CONTEXTS = {
   sandbox: { stage: 'sandbox' },
@@ -21,6 +22,7 @@ const CONTEXTS = {
     eksAdminPrincipalArn: ADMIN_ROLE,
     eksEndpointAllowList: '203.0.113.0/24,198.51.100.0/24',
   },
+  selfManaged: { stage: 'production', eksNodeTypes: 'selfManaged' },
   autoMode: { stage: 'sandbox', eksNodeTypes: 'autoMode' },
 };
 type Variant = keyof typeof CONTEXTS;
@@ -37,13 +39,20 @@ const built = {
   sandbox: build('sandbox'),
   production: build('production'),
   mixed: build('mixed'),
+  selfManaged: build('selfManaged'),
   autoMode: build('autoMode'),
 };
 const VARIANTS = Object.keys(built) as Variant[];
 type Built = (typeof built)[Variant];
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation and Kubernetes JSON */
-type Resource = { Type: string; Properties: any; DependsOn?: string[]; DeletionPolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: any;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  CreationPolicy?: any;
+};
 
 function resources(v: Built, type: string): Record<string, Resource> {
   return v.template.findResources(type) as Record<string, Resource>;
@@ -97,6 +106,34 @@ function prerequisites(v: Built, id: string): Set<string> {
 }
 
 const cluster = (v: Built) => only(v, 'AWS::EKS::Cluster').Properties;
+
+/** The self-managed Auto Scaling group, its logical ID, and the launch template data its instances start from. */
+function selfManaged(v: Built) {
+  const [[id, group]] = Object.entries(resources(v, 'AWS::AutoScaling::AutoScalingGroup'));
+  const spec =
+    group.Properties.LaunchTemplate ??
+    group.Properties.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification;
+  const data = v.template.toJSON().Resources[spec.LaunchTemplateId.Ref].Properties.LaunchTemplateData;
+  return { id, group, data };
+}
+
+/** A part of a launch template's MIME user data, CDK tokens as TOKEN; base64 parts decoded. */
+function userDataPart(data: any, contentType: string): string {
+  const text = (parts: unknown[]): string =>
+    parts
+      .map((part: any) =>
+        typeof part === 'string'
+          ? part
+          : part['Fn::Base64']
+            ? Buffer.from(text(part['Fn::Base64']['Fn::Join'][1])).toString('base64')
+            : 'TOKEN',
+      )
+      .join('');
+  const mime = text(data.UserData['Fn::Base64']['Fn::Join'][1]);
+  const part = mime.split('\n--').find((p) => p.includes(`Content-Type: ${contentType}`))!;
+  const body = part.slice(part.indexOf('\n\n') + 2);
+  return part.includes('Content-Transfer-Encoding: base64') ? Buffer.from(body, 'base64').toString() : body;
+}
 const nodegroups = (v: Built) => Object.values(resources(v, 'AWS::EKS::Nodegroup')).map((r) => r.Properties);
 
 describe('EKS cluster', () => {
@@ -353,18 +390,18 @@ describe('node types', () => {
 
   test('selfManaged: our Auto Scaling group of EKS-optimized AL2023 instances (ARM AMI for Graviton)', () => {
     const v = built.mixed;
-    const group = only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties;
-    expect(group).toMatchObject({ MinSize: '1', MaxSize: '2' });
-    expect(group.DesiredCapacity).toBeUndefined();
-    const data =
-      v.template.toJSON().Resources[group.LaunchTemplate.LaunchTemplateId.Ref].Properties.LaunchTemplateData;
+    const { group, data } = selfManaged(v);
+    expect(group.Properties).toMatchObject({ MinSize: '1', MaxSize: '2' });
+    expect(group.Properties.DesiredCapacity).toBeUndefined();
     expect(data.InstanceType).toBe('t4g.medium');
     const parameter = v.template.toJSON().Parameters[data.ImageId.Ref];
     expect(parameter.Default).toBe(
       '/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id',
     );
     expect(data.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
-    expect(data.BlockDeviceMappings[0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
+    expect(data.BlockDeviceMappings).toEqual([
+      { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 20, VolumeType: 'gp3' } },
+    ]);
     // the cluster security group: the control plane, other nodes and the EFS mount targets trust it
     expect(data.SecurityGroupIds).toContainEqual({
       'Fn::GetAtt': [logicalId(v, 'Cluster'), 'ClusterSecurityGroupId'],
@@ -372,17 +409,9 @@ describe('node types', () => {
   });
 
   test('selfManaged: nodeadm joins the node from a NodeConfig in MIME user data, not bootstrap.sh', () => {
-    const v = built.mixed;
-    const group = only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties;
-    const userData = v.template
-      .toJSON()
-      .Resources[group.LaunchTemplate.LaunchTemplateId.Ref].Properties.LaunchTemplateData.UserData[
-        'Fn::Base64'
-      ]['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : 'TOKEN'))
-      .join('');
-    expect(userData).not.toContain('bootstrap.sh');
-    const [, body] = /Content-Type: application\/node\.eks\.aws\n\n(.*)\n--/.exec(userData)!;
-    expect(JSON.parse(body)).toEqual({
+    const { data } = selfManaged(built.mixed);
+    expect(JSON.stringify(data.UserData)).not.toContain('bootstrap.sh');
+    expect(JSON.parse(userDataPart(data, 'application/node.eks.aws'))).toEqual({
       apiVersion: 'node.eks.aws/v1alpha1',
       kind: 'NodeConfig',
       spec: {
@@ -395,6 +424,45 @@ describe('node types', () => {
         kubelet: { config: { maxPods: 110 }, flags: ['--node-labels=node-type=self-managed'] },
       },
     });
+  });
+
+  test('selfManaged: instances start once their role has an access entry; the group is created once they signal', () => {
+    const v = built.selfManaged;
+    const { id, group, data } = selfManaged(v);
+    expect(group.DependsOn).toContain(logicalId(v, 'Cluster/SelfManagedNodeAccess'));
+    // CreationPolicy: CloudFormation waits for one signal per node, at most 15 minutes
+    expect(group.CreationPolicy).toEqual({ ResourceSignal: { Count: 2, Timeout: 'PT15M' } });
+    // each node signals once the VPC CNI has written its configuration (the kubelet is then Ready), from a
+    // unit of its own: the script itself must not wait, nodeadm starts the kubelet only after it
+    const script = userDataPart(data, 'text/x-shellscript').split('\n');
+    expect(script[0]).toBe('#!/bin/bash');
+    expect(script[1]).toMatch(/^systemd-run --no-block --unit=signal-node-ready \/bin\/bash -c '/);
+    const wait = script.slice(1).join('\n');
+    expect(wait).toContain(
+      '[ -e /etc/cni/net.d/10-aws.conflist ] && exec /opt/aws/bin/cfn-signal --exit-code 0',
+    );
+    expect(wait).toContain(`--stack coa-eks --resource ${id} --region TOKEN`);
+    expect(wait).toMatch(/done\nexec \/opt\/aws\/bin\/cfn-signal --exit-code 1 /);
+  });
+
+  test('selfManaged alone: CoreDNS, the pod-running add-ons, the controller and the app wait for the signalled group', () => {
+    const v = built.selfManaged;
+    const { id, group } = selfManaged(v);
+    expect(group.CreationPolicy.ResourceSignal.Count).toBe(2);
+    const a = addons(v);
+    const waiting = [
+      ...[
+        'coredns',
+        'aws-ebs-csi-driver',
+        'aws-efs-csi-driver',
+        'amazon-cloudwatch-observability',
+        'metrics-server',
+      ].map((name) => a[name].id),
+      ...Object.keys(resources(v, 'Custom::AWSCDK-EKS-HelmChart')),
+      logicalId(v, 'Cluster/SampleApp'),
+    ];
+    expect(waiting).toHaveLength(7);
+    for (const dependent of waiting) expect(v.template.toJSON().Resources[dependent].DependsOn).toContain(id);
   });
 
   test('selfManaged: the node role joins through an EC2_LINUX access entry', () => {

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -30,6 +30,13 @@ const MAX_PODS_PER_NODE = 110;
 /** Every EC2 node's root volume (AL2023's device name): encrypted gp3. */
 const ROOT_DEVICE = '/dev/xvda';
 const ROOT_VOLUME_GIB = 20;
+
+/** What the VPC CNI writes to a node once pods can get addresses there: the kubelet then reports Ready. */
+const CNI_CONFIG = '/etc/cni/net.d/10-aws.conflist';
+/** Checks 5 s apart (10 minutes) before a node reports failure, within the group's creation timeout. */
+const NODE_READY_CHECKS = 120;
+const NODE_READY_TIMEOUT = Duration.minutes(15);
+const READY_UNIT = 'signal-node-ready';
 
 /**
  * Every EC2 node allows IMDSv2 only, with hop limit 2 as in EKS's own managed node group template:
@@ -157,6 +164,13 @@ function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup 
     }),
   );
   const role = nodeRole(cluster, 'SelfManagedNodeRole');
+  // API authentication mode: a self-managed node's role joins through an access entry of type EC2_LINUX
+  const access = new eks.AccessEntry(cluster, 'SelfManagedNodeAccess', {
+    cluster,
+    principal: role.roleArn,
+    accessPolicies: [],
+    accessEntryType: eks.AccessEntryType.EC2_LINUX,
+  });
   const nodes = new autoscaling.AutoScalingGroup(cluster, 'SelfManagedNodes', {
     vpc: cluster.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -181,7 +195,12 @@ function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup 
     requireImdsv2: true,
     // egress as connectAutoScalingGroupCapacity opens it: the control plane, and the internet through NAT
     allowAllOutbound: false,
+    // the group is created once its nodes are up: what needs nodes (CoreDNS, the charts) waits for it
+    signals: autoscaling.Signals.waitForMinCapacity({ timeout: NODE_READY_TIMEOUT }),
   });
+  // instances that boot before their role's access entry exists cannot join
+  nodes.node.addDependency(access);
+  userData.addPart(ec2.MultipartBody.fromUserData(readinessSignal(nodes)));
   // the group's generated launch template has no hop limit setting of its own
   const launchTemplate = nodes.node.findChild('LaunchTemplate').node.defaultChild as ec2.CfnLaunchTemplate;
   launchTemplate.addPropertyOverride(
@@ -190,19 +209,38 @@ function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup 
   );
   // security groups (node <-> control plane, the cluster security group) and the ownership tag
   cluster.connectAutoScalingGroupCapacity(nodes, { bootstrapEnabled: false });
-  // API authentication mode: a self-managed node's role joins through an access entry of type EC2_LINUX
-  new eks.AccessEntry(cluster, 'SelfManagedNodeAccess', {
-    cluster,
-    principal: role.roleArn,
-    accessPolicies: [],
-    accessEntryType: eks.AccessEntryType.EC2_LINUX,
-  });
   Validations.of(nodes).acknowledge({
     id: 'AwsSolutions-AS3',
     reason:
       'Node health is Kubernetes business (node conditions, EKS node monitoring): ASG e-mails add nothing',
   });
   return nodes;
+}
+
+/**
+ * Tells CloudFormation that this node is up, for the group's creation policy. A node is Ready once its
+ * network is: the VPC CNI's aws-node pod writes its CNI configuration to the host only after it runs on
+ * the registered node with IP addresses to hand out (which is what the kubelet waits for). cfn-signal
+ * (aws-cfn-bootstrap, on the EKS AMI) needs no credentials: CloudFormation checks the instance belongs
+ * to the stack. A node still not ready after NODE_READY_CHECKS signals failure, failing the deploy early.
+ */
+function readinessSignal(nodes: autoscaling.AutoScalingGroup): ec2.UserData {
+  const stack = Stack.of(nodes);
+  const resource = stack.getLogicalId(nodes.node.defaultChild as autoscaling.CfnAutoScalingGroup);
+  const signal = (exitCode: number) =>
+    `/opt/aws/bin/cfn-signal --exit-code ${exitCode} --stack ${stack.stackName} --resource ${resource} --region ${stack.region}`;
+  const waitForNetwork = [
+    `for check in $(seq ${NODE_READY_CHECKS}); do`,
+    `  [ -e ${CNI_CONFIG} ] && exec ${signal(0)}`,
+    '  sleep 5',
+    'done',
+    `exec ${signal(1)}`,
+  ].join('\n');
+  const script = ec2.UserData.forLinux();
+  // nodeadm starts the kubelet after cloud-init has run this script (nodeadm-run.service is
+  // After=cloud-final.service): the wait runs as a unit of its own rather than holding the boot
+  script.addCommands(`systemd-run --no-block --unit=${READY_UNIT} /bin/bash -c '${waitForNetwork}'`);
+  return script;
 }
 
 /**
