@@ -9,8 +9,8 @@ const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/Admin';
 
 /**
  * Five synths cover every node type: the two stage defaults (Spot in the sandbox, on-demand in
- * production), every other node type at once on Graviton, self-managed nodes alone, and Auto Mode,
- * which excludes the rest.
+ * production), every other node type at once on Graviton (self-managed nodes on Spot, the sandbox
+ * default), self-managed nodes alone on demand (production's default), and Auto Mode, which excludes the rest.
  */
 const CONTEXTS = {
   sandbox: { stage: 'sandbox' },
@@ -393,7 +393,6 @@ describe('node types', () => {
     const { group, data } = selfManaged(v);
     expect(group.Properties).toMatchObject({ MinSize: '1', MaxSize: '2' });
     expect(group.Properties.DesiredCapacity).toBeUndefined();
-    expect(data.InstanceType).toBe('t4g.medium');
     const parameter = v.template.toJSON().Parameters[data.ImageId.Ref];
     expect(parameter.Default).toBe(
       '/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id',
@@ -406,6 +405,41 @@ describe('node types', () => {
     expect(data.SecurityGroupIds).toContainEqual({
       'Fn::GetAtt': [logicalId(v, 'Cluster'), 'ClusterSecurityGroupId'],
     });
+  });
+
+  test('selfManaged, production default: on demand, eksInstanceType from the launch template, no Spot', () => {
+    const v = built.selfManaged;
+    const { group, data } = selfManaged(v);
+    expect(data.InstanceType).toBe('m7i.large');
+    expect(group.Properties.MixedInstancesPolicy).toBeUndefined();
+    expect(group.Properties).toMatchObject({ MinSize: '2', MaxSize: '4' });
+    expect(v.template.toJSON().Parameters[data.ImageId.Ref].Default).toBe(
+      '/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id',
+    );
+  });
+
+  test('selfManaged, sandbox default: Spot only, from the eksSpotInstanceTypes pools, replaced when at risk', () => {
+    const { group, data } = selfManaged(built.mixed);
+    // MixedInstancesPolicy: the launch template with one override per pool, no on-demand share
+    expect(group.Properties.MixedInstancesPolicy).toEqual({
+      InstancesDistribution: {
+        OnDemandBaseCapacity: 0,
+        OnDemandPercentageAboveBaseCapacity: 0,
+        SpotAllocationStrategy: 'price-capacity-optimized',
+      },
+      LaunchTemplate: {
+        LaunchTemplateSpecification: expect.objectContaining({ LaunchTemplateId: expect.anything() }),
+        Overrides: [
+          { InstanceType: 't4g.medium' },
+          { InstanceType: 'c6g.large' },
+          { InstanceType: 'c7g.large' },
+        ],
+      },
+    });
+    expect(group.Properties.CapacityRebalance).toBe(true);
+    // no single type or plain launch template that would bypass the policy
+    expect(group.Properties.LaunchTemplate).toBeUndefined();
+    expect(data.InstanceType).toBeUndefined();
   });
 
   test('selfManaged: nodeadm joins the node from a NodeConfig in MIME user data, not bootstrap.sh', () => {

@@ -3,7 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { CpuArchitecture, EksConfig } from '../config';
 import { acknowledgeManagedPolicies } from './findings';
 
@@ -16,6 +16,10 @@ import { acknowledgeManagedPolicies } from './findings';
 export const EKS_NODE_TYPES = ['managed', 'spot', 'selfManaged', 'fargate', 'autoMode'] as const;
 export type EksNodeType = (typeof EKS_NODE_TYPES)[number];
 export const EC2_NODE_TYPES: readonly EksNodeType[] = ['managed', 'spot', 'selfManaged'];
+
+/** How the self-managed nodes are bought: `eksInstanceType` on demand, or Spot from `eksSpotInstanceTypes`. */
+export const SELF_MANAGED_CAPACITIES = ['onDemand', 'spot'] as const;
+export type SelfManagedCapacity = (typeof SELF_MANAGED_CAPACITIES)[number];
 
 /** Labels every EC2 node with its node type, so `kubectl get nodes -L node-type` tells them apart. */
 export const NODE_TYPE_LABEL = 'node-type';
@@ -99,19 +103,7 @@ function addNodeGroup(
   instanceTypes: readonly string[],
 ): eks.Nodegroup {
   const { cluster, config } = props;
-  const launchTemplate = new ec2.LaunchTemplate(cluster, `${id}NodeLaunchTemplate`, {
-    blockDevices: [
-      {
-        deviceName: ROOT_DEVICE,
-        volume: ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
-          encrypted: true,
-          volumeType: ec2.EbsDeviceVolumeType.GP3,
-        }),
-      },
-    ],
-    requireImdsv2: true,
-    httpPutResponseHopLimit: NODE_METADATA_HOP_LIMIT,
-  });
+  const launchTemplate = nodeLaunchTemplate(cluster, `${id}NodeLaunchTemplate`);
   return cluster.addNodegroupCapacity(id, {
     capacityType,
     instanceTypes: instanceTypes.map((type) => new ec2.InstanceType(type)),
@@ -131,14 +123,47 @@ function addNodeGroup(
   });
 }
 
+/** Every EC2 node's launch template: an encrypted gp3 root volume, IMDSv2 only with hop limit 2. */
+function nodeLaunchTemplate(
+  scope: Construct,
+  id: string,
+  props: ec2.LaunchTemplateProps = {},
+): ec2.LaunchTemplate {
+  return new ec2.LaunchTemplate(scope, id, {
+    ...props,
+    blockDevices: [
+      {
+        deviceName: ROOT_DEVICE,
+        volume: ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
+          encrypted: true,
+          volumeType: ec2.EbsDeviceVolumeType.GP3,
+        }),
+      },
+    ],
+    requireImdsv2: true,
+    httpPutResponseHopLimit: NODE_METADATA_HOP_LIMIT,
+  });
+}
+
 /**
- * Self-managed nodes: our own Auto Scaling group of EKS-optimized AL2023 instances. AL2023 joins the
- * cluster with `nodeadm`, configured by a NodeConfig in the user data (aws-eks-v2's own
- * `addAutoScalingGroupCapacity` still renders Amazon Linux 2's bootstrap.sh, and AL2 AMIs stopped with 1.32).
- * AMI updates are ours too: a new AMI reaches new instances only.
+ * Self-managed nodes: our own Auto Scaling group of EKS-optimized AL2023 instances, on demand or Spot
+ * (a mixed instances policy over `eksSpotInstanceTypes`). AL2023 joins the cluster with `nodeadm`,
+ * configured by a NodeConfig in the user data (aws-eks-v2's own `addAutoScalingGroupCapacity` still
+ * renders Amazon Linux 2's bootstrap.sh, and AL2 AMIs stopped with 1.32). AMI updates are ours too: a
+ * new AMI reaches new instances only. So is Spot interruption handling: no drain before an interruption
+ * (managed Spot node groups drain; here that would take the AWS Node Termination Handler).
  */
 function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup {
   const { cluster, config } = props;
+  const spot = config.selfManagedCapacity === 'spot';
+  const role = nodeRole(cluster, 'SelfManagedNodeRole');
+  // API authentication mode: a self-managed node's role joins through an access entry of type EC2_LINUX
+  const access = new eks.AccessEntry(cluster, 'SelfManagedNodeAccess', {
+    cluster,
+    principal: role.roleArn,
+    accessPolicies: [],
+    accessEntryType: eks.AccessEntryType.EC2_LINUX,
+  });
   const userData = new ec2.MultipartUserData();
   const nodeConfig = {
     apiVersion: 'node.eks.aws/v1alpha1',
@@ -163,52 +188,61 @@ function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup 
       body: Stack.of(cluster).toJsonString(nodeConfig),
     }),
   );
-  const role = nodeRole(cluster, 'SelfManagedNodeRole');
-  // API authentication mode: a self-managed node's role joins through an access entry of type EC2_LINUX
-  const access = new eks.AccessEntry(cluster, 'SelfManagedNodeAccess', {
-    cluster,
-    principal: role.roleArn,
-    accessPolicies: [],
-    accessEntryType: eks.AccessEntryType.EC2_LINUX,
+  const launchTemplate = nodeLaunchTemplate(cluster, 'SelfManagedNodeLaunchTemplate', {
+    machineImage: ec2.MachineImage.fromSsmParameter(
+      `/aws/service/eks/optimized-ami/${props.kubernetesVersion}/amazon-linux-2023/${props.cpuArchitecture === 'arm64' ? 'arm64' : 'x86_64'}/standard/recommended/image_id`,
+    ),
+    // Spot: the instance types come from the group's overrides
+    instanceType: spot ? undefined : new ec2.InstanceType(config.instanceType),
+    userData,
+    // connectAutoScalingGroupCapacity would add the VPC CNI policy: aws-node has its own role here
+    role: role.withoutPolicyUpdates(),
+    // egress as connectAutoScalingGroupCapacity opens it: the control plane, and the internet through NAT
+    securityGroup: new ec2.SecurityGroup(cluster, 'SelfManagedNodeSecurityGroup', {
+      vpc: cluster.vpc,
+      description: 'EKS self-managed nodes',
+      allowAllOutbound: false,
+    }),
   });
   const nodes = new autoscaling.AutoScalingGroup(cluster, 'SelfManagedNodes', {
     vpc: cluster.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    instanceType: new ec2.InstanceType(config.instanceType),
-    machineImage: ec2.MachineImage.fromSsmParameter(
-      `/aws/service/eks/optimized-ami/${props.kubernetesVersion}/amazon-linux-2023/${props.cpuArchitecture === 'arm64' ? 'arm64' : 'x86_64'}/standard/recommended/image_id`,
-    ),
-    userData,
-    // connectAutoScalingGroupCapacity would add the VPC CNI policy: aws-node has its own role here
-    role: role.withoutPolicyUpdates(),
+    ...(spot
+      ? {
+          mixedInstancesPolicy: {
+            launchTemplate,
+            launchTemplateOverrides: config.spotInstanceTypes.map((type) => ({
+              instanceType: new ec2.InstanceType(type),
+            })),
+            // all Spot, from the pools least likely to be interrupted at a low price
+            instancesDistribution: {
+              onDemandBaseCapacity: 0,
+              onDemandPercentageAboveBaseCapacity: 0,
+              spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+            },
+          },
+          // a replacement is launched when EC2 warns that an instance is at risk, before it is interrupted
+          capacityRebalance: true,
+        }
+      : { launchTemplate }),
     minCapacity: config.nodeCount,
     maxCapacity: 2 * config.nodeCount,
-    blockDevices: [
-      {
-        deviceName: ROOT_DEVICE,
-        volume: autoscaling.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
-          encrypted: true,
-          volumeType: autoscaling.EbsDeviceVolumeType.GP3,
-        }),
-      },
-    ],
-    requireImdsv2: true,
-    // egress as connectAutoScalingGroupCapacity opens it: the control plane, and the internet through NAT
-    allowAllOutbound: false,
     // the group is created once its nodes are up: what needs nodes (CoreDNS, the charts) waits for it
     signals: autoscaling.Signals.waitForMinCapacity({ timeout: NODE_READY_TIMEOUT }),
   });
   // instances that boot before their role's access entry exists cannot join
   nodes.node.addDependency(access);
   userData.addPart(ec2.MultipartBody.fromUserData(readinessSignal(nodes)));
-  // the group's generated launch template has no hop limit setting of its own
-  const launchTemplate = nodes.node.findChild('LaunchTemplate').node.defaultChild as ec2.CfnLaunchTemplate;
-  launchTemplate.addPropertyOverride(
-    'LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit',
-    NODE_METADATA_HOP_LIMIT,
-  );
   // security groups (node <-> control plane, the cluster security group) and the ownership tag
   cluster.connectAutoScalingGroupCapacity(nodes, { bootstrapEnabled: false });
+  if (spot) {
+    Validations.of(nodes).acknowledge({
+      id: 'AwsSolutions-EC26',
+      reason:
+        "cdk-nag's EBS rule finds a group's launch template under LaunchTemplate only, not MixedInstancesPolicy, " +
+        'and fails; the template (nodeLaunchTemplate) encrypts the root volume, its only volume',
+    });
+  }
   Validations.of(nodes).acknowledge({
     id: 'AwsSolutions-AS3',
     reason:
