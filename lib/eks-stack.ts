@@ -178,8 +178,18 @@ export class EksStack extends Stack {
     });
     albHostname.node.addDependency(sampleApp);
     new CfnOutput(this, 'SampleAppUrl', { value: `http://${albHostname.value}` });
-    new CfnOutput(this, 'KubeconfigCommand', {
-      value: `aws eks update-kubeconfig --name ${cluster.clusterName} --region ${this.region}`,
-    });
+    // kubectl needs an access entry: the deployer gets none (CloudFormation's role creates the cluster),
+    // so the command is printed only for the principal that has one
+    if (config.adminPrincipalArn) {
+      new CfnOutput(this, 'KubeconfigCommand', {
+        value: `aws eks update-kubeconfig --name ${cluster.clusterName} --region ${this.region}`,
+        description: `For ${config.adminPrincipalArn} (eksAdminPrincipalArn), the one principal with kubectl access`,
+      });
+    } else {
+      new CfnOutput(this, 'KubectlAccess', {
+        value:
+          'none: no access entry for you; redeploy with -c eksAdminPrincipalArn=<IAM role or user ARN> for a KubeconfigCommand',
+      });
+    }
   }
 }

@@ -307,6 +307,23 @@ describe('EKS cluster', () => {
     );
   });
 
+  test('kubectl: the KubeconfigCommand output only where eksAdminPrincipalArn has an access entry; otherwise how to get one', () => {
+    const outputs = (v: Built) => v.template.toJSON().Outputs;
+    expect(outputs(built.mixed).KubeconfigCommand).toEqual({
+      Value: {
+        'Fn::Join': [
+          '',
+          ['aws eks update-kubeconfig --name ', expect.anything(), ' --region ', expect.anything()],
+        ],
+      },
+      Description: `For ${ADMIN_ROLE} (eksAdminPrincipalArn), the one principal with kubectl access`,
+    });
+    expect(outputs(built.mixed).KubectlAccess).toBeUndefined();
+    // without an admin principal nobody but the kubectl function has an access entry: the command would fail
+    expect(outputs(built.sandbox).KubeconfigCommand).toBeUndefined();
+    expect(outputs(built.sandbox).KubectlAccess.Value).toMatch(/redeploy with -c eksAdminPrincipalArn=/);
+  });
+
   test('control plane interfaces in the private subnets; services from 172.20.0.0/16; EKS installs no unmanaged add-ons', () => {
     const props = cluster(built.sandbox);
     expect(JSON.stringify(props.ResourcesVpcConfig.SubnetIds)).toMatch(/privateSubnet1.*privateSubnet2/);
