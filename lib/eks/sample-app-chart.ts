@@ -43,8 +43,9 @@ export interface SampleAppChartProps {
 }
 
 /**
- * The sample app on Kubernetes, in its namespace, as typed cdk8s objects: a Deployment behind a Service and an Ingress
- * (an internet-facing ALB), a PodDisruptionBudget, a HorizontalPodAutoscaler and the guestbook volume.
+ * The sample app on Kubernetes, in its namespace, as typed cdk8s objects: a Deployment behind a Service
+ * and an Ingress (an internet-facing ALB), a PodDisruptionBudget, a HorizontalPodAutoscaler and the
+ * guestbook volume.
  */
 export class SampleAppChart extends Chart {
   constructor(scope: Construct, id: string, props: SampleAppChartProps) {
