@@ -6,7 +6,13 @@
  * collected and reported together before any stack is built.
  */
 
-import { EC2_NODE_TYPES, EKS_NODE_TYPES, type EksNodeType } from './eks/node-types';
+import {
+  EC2_NODE_TYPES,
+  EKS_NODE_TYPES,
+  type EksNodeType,
+  SELF_MANAGED_CAPACITIES,
+  type SelfManagedCapacity,
+} from './eks/node-types';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, type KubernetesVersionName } from './eks/versions';
 
 export const STAGES = ['sandbox', 'production'] as const;
@@ -80,6 +86,8 @@ export interface EksConfig {
   readonly instanceType: string;
   /** The Spot node group asks for any of these: the more types, the more Spot pools to draw from. */
   readonly spotInstanceTypes: readonly string[];
+  /** Self-managed nodes: `instanceType` on demand, or Spot from `spotInstanceTypes`. */
+  readonly selfManagedCapacity: SelfManagedCapacity;
   /** Nodes per EC2 node type (managed, spot, selfManaged); Auto Mode sizes its own. */
   readonly nodeCount: number;
   /** The sample app's HorizontalPodAutoscaler bounds. */
@@ -520,6 +528,12 @@ export function loadConfig(context: Context): AppConfig {
     nodeTypes: eksNodeTypes,
     instanceType: eksInstanceType,
     spotInstanceTypes: eksSpotInstanceTypes,
+    // like the managed node types' default: Spot in the sandbox, on demand in production
+    selfManagedCapacity: r.read(
+      'eksSelfManagedCapacity',
+      production ? 'onDemand' : 'spot',
+      oneOf(SELF_MANAGED_CAPACITIES),
+    ),
     nodeCount: r.read('eksNodeCount', production ? 2 : 1, integer(1, 50)),
     appMinReplicas: eksAppMinReplicas,
     appMaxReplicas: eksAppMaxReplicas,

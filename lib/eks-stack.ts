@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,7 +12,12 @@ import { acknowledgeClusterRoles, acknowledgeKubectlProvider } from './eks/findi
 import { GuestbookStorage } from './eks/guestbook-storage';
 import { LoadBalancerController } from './eks/load-balancer-controller';
 import { addCompute } from './eks/node-types';
-import { SAMPLE_APP_NAME, SAMPLE_APP_NAMESPACE, SampleAppChart } from './eks/sample-app-chart';
+import {
+  SAMPLE_APP_NAME,
+  SAMPLE_APP_NAMESPACE,
+  SampleAppChart,
+  SampleAppNamespaceChart,
+} from './eks/sample-app-chart';
 import { KUBERNETES_VERSIONS } from './eks/versions';
 import type { SampleAppImage } from './registry-stack';
 import type { StagePolicy } from './stage';
@@ -45,6 +50,14 @@ export class EksStack extends Stack {
     const autoMode = config.nodeTypes.includes('autoMode');
     const release = KUBERNETES_VERSIONS[config.kubernetesVersion];
 
+    // Names EKS and Container Insights fix. Kept on delete where the stage keeps logs, but not after a
+    // failed create (RetainExceptOnCreate): a rolled-back first deploy leaves none behind to collide with
+    // its retry. A redeploy after `cdk destroy` finds the kept ones: `--import-existing-resources` adopts
+    // them (CloudFormation imports named resources whose policy is Retain or RetainExceptOnCreate)
+    const logRemovalPolicy =
+      policy.logRemovalPolicy === RemovalPolicy.RETAIN
+        ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+        : policy.logRemovalPolicy;
     const logGroups = [
       `/aws/eks/${clusterName}/cluster`,
       ...['application', 'dataplane', 'host', 'performance'].map(
@@ -55,7 +68,7 @@ export class EksStack extends Stack {
         new LogGroup(this, `LogGroup${index}`, {
           logGroupName,
           retention: policy.logRetention,
-          removalPolicy: policy.logRemovalPolicy,
+          removalPolicy: logRemovalPolicy,
         }),
     );
 
@@ -136,10 +149,18 @@ export class EksStack extends Stack {
       deregistrationDelaySeconds: policy.deregistrationDelay.toSeconds(),
     });
     const sampleApp = cluster.addCdk8sChart('SampleApp', this.sampleAppChart);
+    // what cluster.addCdk8sChart does, with `kubectl apply` on create: a cluster where the app's manifest
+    // created the namespace keeps it, and loses that manifest's prune label, so the app's next update
+    // does not prune it
+    const namespace = new eks.KubernetesManifest(cluster, 'SampleAppNamespace', {
+      cluster,
+      manifest: new SampleAppNamespaceChart(k8sApp, 'sample-app-namespace').toJson(),
+      overwrite: true,
+    });
 
-    // Deletion runs in reverse: the app (and the ALB its Ingress owns) goes while the controller,
-    // the CSI drivers and the nodes are still there to clean up after it
-    sampleApp.node.addDependency(clusterManifest, ...managedAddons.addons, ...compute);
+    // Deletion runs in reverse: the app (and the ALB its Ingress owns) goes while its namespace, the
+    // controller, the CSI drivers and the nodes are still there to clean up after it
+    sampleApp.node.addDependency(namespace, clusterManifest, ...managedAddons.addons, ...compute);
     if (!autoMode) {
       const controller = new LoadBalancerController(this, 'LoadBalancerController', { cluster });
       controller.chart.node.addDependency(...compute);
@@ -157,8 +178,18 @@ export class EksStack extends Stack {
     });
     albHostname.node.addDependency(sampleApp);
     new CfnOutput(this, 'SampleAppUrl', { value: `http://${albHostname.value}` });
-    new CfnOutput(this, 'KubeconfigCommand', {
-      value: `aws eks update-kubeconfig --name ${cluster.clusterName} --region ${this.region}`,
-    });
+    // kubectl needs an access entry: the deployer gets none (CloudFormation's role creates the cluster),
+    // so the command is printed only for the principal that has one
+    if (config.adminPrincipalArn) {
+      new CfnOutput(this, 'KubeconfigCommand', {
+        value: `aws eks update-kubeconfig --name ${cluster.clusterName} --region ${this.region}`,
+        description: `For ${config.adminPrincipalArn} (eksAdminPrincipalArn), the one principal with kubectl access`,
+      });
+    } else {
+      new CfnOutput(this, 'KubectlAccess', {
+        value:
+          'none: no access entry for you; redeploy with -c eksAdminPrincipalArn=<IAM role or user ARN> for a KubeconfigCommand',
+      });
+    }
   }
 }

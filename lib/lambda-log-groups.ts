@@ -5,22 +5,36 @@ import type { IConstruct } from 'constructs';
 import type { StagePolicy } from './stage';
 
 /**
- * Gives every Lambda function's logs the stage's retention and removal policy.
+ * Gives every Lambda function's logs the stage's retention and removal policy, in a group the
+ * function depends on.
  *
  * CDK's helper functions (custom resources for the VPC's default security group, EKS's kubectl
- * provider...) and our own (the ECR image copy) otherwise log to groups that never expire and
- * survive `cdk destroy`. Fixed here once, for every stack, rather than function by function:
- * - a `lambda.Function` gets its own `/aws/lambda/<name>` group from CDK
- *   (`@aws-cdk/aws-lambda:useCdkManagedLogGroup`): that group gets our policy;
- * - a bare function resource (CustomResourceProvider) gets a new group through `LoggingConfig`.
+ * provider...) and our own (the ECR image copy) otherwise log to groups that never expire and survive
+ * `cdk destroy`. Fixed here once, for every stack, rather than function by function:
+ * - a `lambda.Function` gets its own group from CDK (`@aws-cdk/aws-lambda:useCdkManagedLogGroup`):
+ *   that group gets our policy;
+ * - a bare function resource (CustomResourceProvider) gets a new group.
+ *
+ * Either way the function logs to its group through `LoggingConfig.LogGroup`, so CloudFormation
+ * creates the group before the function and deletes it after. CDK names its group
+ * `/aws/lambda/<function name>`, which makes the group depend on the function instead: whatever
+ * invokes the function (a custom resource, through a provider framework function) could run before
+ * the group exists, Lambda creates it, and the group's own create fails with AlreadyExists
+ * (aws/aws-cdk#34612); on delete the group goes first and Lambda recreates it, without expiry, for
+ * the custom resources' last invocations. So that group is left to CloudFormation to name.
  */
 export class LambdaLogGroups implements IAspect {
   constructor(private readonly policy: StagePolicy) {}
 
   visit(node: IConstruct): void {
-    if (node instanceof CfnLogGroup && isCdkManagedFunctionLogGroup(node)) {
-      node.retentionInDays = this.policy.logRetention;
-      node.applyRemovalPolicy(this.policy.logRemovalPolicy);
+    if (node instanceof lambda.Function) {
+      const logGroup = node.node.tryFindChild('LogGroup');
+      if (!(logGroup instanceof LogGroup)) return;
+      const resource = logGroup.node.defaultChild as CfnLogGroup;
+      resource.logGroupName = undefined;
+      resource.retentionInDays = this.policy.logRetention;
+      logGroup.applyRemovalPolicy(this.policy.logRemovalPolicy);
+      logTo(node.node.defaultChild as CfnResource, logGroup);
     } else if (isBareFunction(node)) {
       const scope = node.node.scope ?? node;
       const id = `${node.node.id}LogGroup`;
@@ -31,14 +45,14 @@ export class LambdaLogGroups implements IAspect {
           retention: this.policy.logRetention,
           removalPolicy: this.policy.logRemovalPolicy,
         });
-      node.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
+      logTo(node, logGroup);
     }
   }
 }
 
-function isCdkManagedFunctionLogGroup(node: CfnLogGroup): boolean {
-  const logGroup = node.node.scope;
-  return logGroup?.node.id === 'LogGroup' && logGroup.node.scope instanceof lambda.Function;
+/** A reference to the group: the function depends on it. */
+function logTo(fn: CfnResource, logGroup: LogGroup): void {
+  fn.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
 }
 
 function isBareFunction(node: IConstruct): node is CfnResource {

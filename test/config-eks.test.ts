@@ -10,6 +10,7 @@ describe('EKS configuration', () => {
       nodeTypes: ['spot'],
       instanceType: 't3.medium',
       spotInstanceTypes: ['t3.medium', 't3a.medium', 'c5a.large'],
+      selfManagedCapacity: 'spot',
       nodeCount: 1,
       appMinReplicas: 1,
       appMaxReplicas: 3,
@@ -22,6 +23,7 @@ describe('EKS configuration', () => {
     expect(load({ stage: 'production' }).eks).toMatchObject({
       nodeTypes: ['managed'],
       instanceType: 'm7i.large',
+      selfManagedCapacity: 'onDemand',
       nodeCount: 2,
       appMinReplicas: 2,
       appMaxReplicas: 10,
@@ -90,6 +92,15 @@ describe('EKS configuration', () => {
     );
     expect(() => load({ eksSpotInstanceTypes: 't3.medium,large' })).toThrow(
       /eksSpotInstanceTypes: got "t3\.medium,large"; allowed: a comma-separated list of EC2 instance types/,
+    );
+  });
+
+  test('eksSelfManagedCapacity: onDemand or spot', () => {
+    expect(load({ stage: 'production', eksSelfManagedCapacity: 'spot' }).eks.selfManagedCapacity).toBe(
+      'spot',
+    );
+    expect(() => load({ eksSelfManagedCapacity: 'reserved' })).toThrow(
+      /eksSelfManagedCapacity: got "reserved"; allowed: onDemand, spot/,
     );
   });
 

@@ -8,8 +8,9 @@ import { synthesize } from './support/synth';
 const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/Admin';
 
 /**
- * Four synths cover every node type: the two stage defaults (Spot in the sandbox, on-demand in
- * production), every other node type at once on Graviton, and Auto Mode, which excludes the rest.
+ * Five synths cover every node type: the two stage defaults (Spot in the sandbox, on-demand in
+ * production), every other node type at once on Graviton (self-managed nodes on Spot, the sandbox
+ * default), self-managed nodes alone on demand (production's default), and Auto Mode, which excludes the rest.
  */
 const CONTEXTS = {
   sandbox: { stage: 'sandbox' },
@@ -21,6 +22,7 @@ const CONTEXTS = {
     eksAdminPrincipalArn: ADMIN_ROLE,
     eksEndpointAllowList: '203.0.113.0/24,198.51.100.0/24',
   },
+  selfManaged: { stage: 'production', eksNodeTypes: 'selfManaged' },
   autoMode: { stage: 'sandbox', eksNodeTypes: 'autoMode' },
 };
 type Variant = keyof typeof CONTEXTS;
@@ -37,13 +39,20 @@ const built = {
   sandbox: build('sandbox'),
   production: build('production'),
   mixed: build('mixed'),
+  selfManaged: build('selfManaged'),
   autoMode: build('autoMode'),
 };
 const VARIANTS = Object.keys(built) as Variant[];
 type Built = (typeof built)[Variant];
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation and Kubernetes JSON */
-type Resource = { Type: string; Properties: any; DependsOn?: string[]; DeletionPolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: any;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  CreationPolicy?: any;
+};
 
 function resources(v: Built, type: string): Record<string, Resource> {
   return v.template.findResources(type) as Record<string, Resource>;
@@ -78,7 +87,53 @@ function object(chart: { toJson(): any[] }, kind: string): any {
   return found[0];
 }
 
+/** Every resource `id` waits for on create (and outlives on delete): through Ref, GetAtt and DependsOn. */
+function prerequisites(v: Built, id: string): Set<string> {
+  const all = v.template.toJSON().Resources as Record<string, Resource>;
+  const found = new Set<string>();
+  const visit = (from: string) => {
+    const text = JSON.stringify(all[from]);
+    const named = [...text.matchAll(/\{"(?:Ref|Fn::GetAtt)":\[?"(\w+)"/g)].map((m) => m[1]);
+    for (const next of [...named, ...(all[from].DependsOn ?? [])]) {
+      if (next in all && !found.has(next)) {
+        found.add(next);
+        visit(next);
+      }
+    }
+  };
+  visit(id);
+  return found;
+}
+
 const cluster = (v: Built) => only(v, 'AWS::EKS::Cluster').Properties;
+
+/** The self-managed Auto Scaling group, its logical ID, and the launch template data its instances start from. */
+function selfManaged(v: Built) {
+  const [[id, group]] = Object.entries(resources(v, 'AWS::AutoScaling::AutoScalingGroup'));
+  const spec =
+    group.Properties.LaunchTemplate ??
+    group.Properties.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification;
+  const data = v.template.toJSON().Resources[spec.LaunchTemplateId.Ref].Properties.LaunchTemplateData;
+  return { id, group, data };
+}
+
+/** A part of a launch template's MIME user data, CDK tokens as TOKEN; base64 parts decoded. */
+function userDataPart(data: any, contentType: string): string {
+  const text = (parts: unknown[]): string =>
+    parts
+      .map((part: any) =>
+        typeof part === 'string'
+          ? part
+          : part['Fn::Base64']
+            ? Buffer.from(text(part['Fn::Base64']['Fn::Join'][1])).toString('base64')
+            : 'TOKEN',
+      )
+      .join('');
+  const mime = text(data.UserData['Fn::Base64']['Fn::Join'][1]);
+  const part = mime.split('\n--').find((p) => p.includes(`Content-Type: ${contentType}`))!;
+  const body = part.slice(part.indexOf('\n\n') + 2);
+  return part.includes('Content-Transfer-Encoding: base64') ? Buffer.from(body, 'base64').toString() : body;
+}
 const nodegroups = (v: Built) => Object.values(resources(v, 'AWS::EKS::Nodegroup')).map((r) => r.Properties);
 
 describe('EKS cluster', () => {
@@ -157,7 +212,7 @@ describe('EKS cluster', () => {
           LogGroupName: '/aws/eks/coa-eks/cluster',
           RetentionInDays: stage === 'production' ? 90 : 7,
         },
-        DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
+        DeletionPolicy: stage === 'production' ? 'RetainExceptOnCreate' : 'Delete',
       });
       // created before the cluster, which would otherwise create it without retention
       expect(only(v, 'AWS::EKS::Cluster').DependsOn).toContain(logicalId(v, 'LogGroup0'));
@@ -171,6 +226,37 @@ describe('EKS cluster', () => {
         RetentionInDays: 7,
       });
     }
+  });
+
+  test('production: the log groups EKS names are kept on delete and update, not after a failed create', () => {
+    const v = built.production;
+    const named = Object.values(resources(v, 'AWS::Logs::LogGroup')).filter(
+      (r) => typeof r.Properties.LogGroupName === 'string',
+    );
+    expect(named.map((r) => r.Properties.LogGroupName).sort()).toEqual([
+      '/aws/containerinsights/coa-eks/application',
+      '/aws/containerinsights/coa-eks/dataplane',
+      '/aws/containerinsights/coa-eks/host',
+      '/aws/containerinsights/coa-eks/performance',
+      '/aws/eks/coa-eks/cluster',
+    ]);
+    // RetainExceptOnCreate: a rolled-back first deploy deletes them, so its retry does not find them;
+    // with a static name it also lets `cdk deploy --import-existing-resources` adopt them after a destroy
+    for (const group of named) {
+      expect(group).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  test('production: nothing with a fixed name is kept by a failed create (no plain Retain on a named resource)', () => {
+    const named = Object.entries(built.production.template.toJSON().Resources as Record<string, Resource>)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .filter(([, r]) =>
+        Object.entries(r.Properties ?? {}).some(
+          ([key, value]) => key.endsWith('Name') && typeof value === 'string',
+        ),
+      )
+      .map(([id]) => id);
+    expect(named).toEqual([]);
   });
 
   test.each(['sandbox', 'production'] as const)(
@@ -219,6 +305,23 @@ describe('EKS cluster', () => {
       { PrincipalArn: ADMIN_ROLE },
       0,
     );
+  });
+
+  test('kubectl: the KubeconfigCommand output only where eksAdminPrincipalArn has an access entry; otherwise how to get one', () => {
+    const outputs = (v: Built) => v.template.toJSON().Outputs;
+    expect(outputs(built.mixed).KubeconfigCommand).toEqual({
+      Value: {
+        'Fn::Join': [
+          '',
+          ['aws eks update-kubeconfig --name ', expect.anything(), ' --region ', expect.anything()],
+        ],
+      },
+      Description: `For ${ADMIN_ROLE} (eksAdminPrincipalArn), the one principal with kubectl access`,
+    });
+    expect(outputs(built.mixed).KubectlAccess).toBeUndefined();
+    // without an admin principal nobody but the kubectl function has an access entry: the command would fail
+    expect(outputs(built.sandbox).KubeconfigCommand).toBeUndefined();
+    expect(outputs(built.sandbox).KubectlAccess.Value).toMatch(/redeploy with -c eksAdminPrincipalArn=/);
   });
 
   test('control plane interfaces in the private subnets; services from 172.20.0.0/16; EKS installs no unmanaged add-ons', () => {
@@ -304,36 +407,62 @@ describe('node types', () => {
 
   test('selfManaged: our Auto Scaling group of EKS-optimized AL2023 instances (ARM AMI for Graviton)', () => {
     const v = built.mixed;
-    const group = only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties;
-    expect(group).toMatchObject({ MinSize: '1', MaxSize: '2' });
-    expect(group.DesiredCapacity).toBeUndefined();
-    const data =
-      v.template.toJSON().Resources[group.LaunchTemplate.LaunchTemplateId.Ref].Properties.LaunchTemplateData;
-    expect(data.InstanceType).toBe('t4g.medium');
+    const { group, data } = selfManaged(v);
+    expect(group.Properties).toMatchObject({ MinSize: '1', MaxSize: '2' });
+    expect(group.Properties.DesiredCapacity).toBeUndefined();
     const parameter = v.template.toJSON().Parameters[data.ImageId.Ref];
     expect(parameter.Default).toBe(
       '/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id',
     );
     expect(data.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
-    expect(data.BlockDeviceMappings[0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
+    expect(data.BlockDeviceMappings).toEqual([
+      { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 20, VolumeType: 'gp3' } },
+    ]);
     // the cluster security group: the control plane, other nodes and the EFS mount targets trust it
     expect(data.SecurityGroupIds).toContainEqual({
       'Fn::GetAtt': [logicalId(v, 'Cluster'), 'ClusterSecurityGroupId'],
     });
   });
 
+  test('selfManaged, production default: on demand, eksInstanceType from the launch template, no Spot', () => {
+    const v = built.selfManaged;
+    const { group, data } = selfManaged(v);
+    expect(data.InstanceType).toBe('m7i.large');
+    expect(group.Properties.MixedInstancesPolicy).toBeUndefined();
+    expect(group.Properties).toMatchObject({ MinSize: '2', MaxSize: '4' });
+    expect(v.template.toJSON().Parameters[data.ImageId.Ref].Default).toBe(
+      '/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id',
+    );
+  });
+
+  test('selfManaged, sandbox default: Spot only, from the eksSpotInstanceTypes pools, replaced when at risk', () => {
+    const { group, data } = selfManaged(built.mixed);
+    // MixedInstancesPolicy: the launch template with one override per pool, no on-demand share
+    expect(group.Properties.MixedInstancesPolicy).toEqual({
+      InstancesDistribution: {
+        OnDemandBaseCapacity: 0,
+        OnDemandPercentageAboveBaseCapacity: 0,
+        SpotAllocationStrategy: 'price-capacity-optimized',
+      },
+      LaunchTemplate: {
+        LaunchTemplateSpecification: expect.objectContaining({ LaunchTemplateId: expect.anything() }),
+        Overrides: [
+          { InstanceType: 't4g.medium' },
+          { InstanceType: 'c6g.large' },
+          { InstanceType: 'c7g.large' },
+        ],
+      },
+    });
+    expect(group.Properties.CapacityRebalance).toBe(true);
+    // no single type or plain launch template that would bypass the policy
+    expect(group.Properties.LaunchTemplate).toBeUndefined();
+    expect(data.InstanceType).toBeUndefined();
+  });
+
   test('selfManaged: nodeadm joins the node from a NodeConfig in MIME user data, not bootstrap.sh', () => {
-    const v = built.mixed;
-    const group = only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties;
-    const userData = v.template
-      .toJSON()
-      .Resources[group.LaunchTemplate.LaunchTemplateId.Ref].Properties.LaunchTemplateData.UserData[
-        'Fn::Base64'
-      ]['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : 'TOKEN'))
-      .join('');
-    expect(userData).not.toContain('bootstrap.sh');
-    const [, body] = /Content-Type: application\/node\.eks\.aws\n\n(.*)\n--/.exec(userData)!;
-    expect(JSON.parse(body)).toEqual({
+    const { data } = selfManaged(built.mixed);
+    expect(JSON.stringify(data.UserData)).not.toContain('bootstrap.sh');
+    expect(JSON.parse(userDataPart(data, 'application/node.eks.aws'))).toEqual({
       apiVersion: 'node.eks.aws/v1alpha1',
       kind: 'NodeConfig',
       spec: {
@@ -346,6 +475,45 @@ describe('node types', () => {
         kubelet: { config: { maxPods: 110 }, flags: ['--node-labels=node-type=self-managed'] },
       },
     });
+  });
+
+  test('selfManaged: instances start once their role has an access entry; the group is created once they signal', () => {
+    const v = built.selfManaged;
+    const { id, group, data } = selfManaged(v);
+    expect(group.DependsOn).toContain(logicalId(v, 'Cluster/SelfManagedNodeAccess'));
+    // CreationPolicy: CloudFormation waits for one signal per node, at most 15 minutes
+    expect(group.CreationPolicy).toEqual({ ResourceSignal: { Count: 2, Timeout: 'PT15M' } });
+    // each node signals once the VPC CNI has written its configuration (the kubelet is then Ready), from a
+    // unit of its own: the script itself must not wait, nodeadm starts the kubelet only after it
+    const script = userDataPart(data, 'text/x-shellscript').split('\n');
+    expect(script[0]).toBe('#!/bin/bash');
+    expect(script[1]).toMatch(/^systemd-run --no-block --unit=signal-node-ready \/bin\/bash -c '/);
+    const wait = script.slice(1).join('\n');
+    expect(wait).toContain(
+      '[ -e /etc/cni/net.d/10-aws.conflist ] && exec /opt/aws/bin/cfn-signal --exit-code 0',
+    );
+    expect(wait).toContain(`--stack coa-eks --resource ${id} --region TOKEN`);
+    expect(wait).toMatch(/done\nexec \/opt\/aws\/bin\/cfn-signal --exit-code 1 /);
+  });
+
+  test('selfManaged alone: CoreDNS, the pod-running add-ons, the controller and the app wait for the signalled group', () => {
+    const v = built.selfManaged;
+    const { id, group } = selfManaged(v);
+    expect(group.CreationPolicy.ResourceSignal.Count).toBe(2);
+    const a = addons(v);
+    const waiting = [
+      ...[
+        'coredns',
+        'aws-ebs-csi-driver',
+        'aws-efs-csi-driver',
+        'amazon-cloudwatch-observability',
+        'metrics-server',
+      ].map((name) => a[name].id),
+      ...Object.keys(resources(v, 'Custom::AWSCDK-EKS-HelmChart')),
+      logicalId(v, 'Cluster/SampleApp'),
+    ];
+    expect(waiting).toHaveLength(7);
+    for (const dependent of waiting) expect(v.template.toJSON().Resources[dependent].DependsOn).toContain(id);
   });
 
   test('selfManaged: the node role joins through an EC2_LINUX access entry', () => {
@@ -506,6 +674,32 @@ describe('managed add-ons', () => {
     });
     expect(addons(v)['aws-efs-csi-driver'].DependsOn).toContain(associationId);
   });
+});
+
+describe('the kubectl provider', () => {
+  test.each(['sandbox', 'production'] as const)(
+    '%s: its functions log to groups they depend on, so nothing invokes them before their groups exist or after they are gone',
+    (stage) => {
+      const v = built[stage];
+      const all = v.template.toJSON().Resources as Record<string, Resource>;
+      const functions = Object.keys(resources(v, 'AWS::Lambda::Function'));
+      const logGroups = functions.map((id) => all[id].Properties.LoggingConfig?.LogGroup?.Ref);
+      // LoggingConfig.LogGroup: the function references its group, and so depends on it
+      expect(logGroups.map((id) => all[id]?.Type)).toEqual(functions.map(() => 'AWS::Logs::LogGroup'));
+      // every Kubernetes object, chart and value reaches the onEvent framework function and, through
+      // it, the kubectl handler: both groups come before it on create and after it on delete
+      const customResources = Object.keys(all).filter((id) => all[id].Type.startsWith('Custom::AWSCDK-EKS-'));
+      expect(customResources.length).toBeGreaterThan(3);
+      for (const id of customResources) {
+        expect([...prerequisites(v, id)]).toEqual(expect.arrayContaining(logGroups));
+      }
+      // no group named after its function: that name would make the group depend on the function instead
+      for (const id of logGroups) {
+        expect(JSON.stringify(all[id].Properties.LogGroupName ?? '')).not.toContain('/aws/lambda/');
+        expect(prerequisites(v, id).size).toBe(0);
+      }
+    },
+  );
 });
 
 describe('load balancing', () => {
@@ -811,12 +1005,29 @@ describe('the sample app on Kubernetes', () => {
   test('everything sits in the sample-app namespace that the Fargate profile selects', () => {
     const namespaced = app(built.sandbox)
       .toJson()
-      .filter((o) => !['Namespace', 'PersistentVolume'].includes(o.kind));
+      .filter((o) => o.kind !== 'PersistentVolume');
     expect(namespaced.map((o) => o.metadata.namespace)).toEqual(namespaced.map(() => 'sample-app'));
-    expect(object(app(built.sandbox), 'Namespace').metadata).toEqual({
-      name: 'sample-app',
-      labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
-    });
+  });
+
+  test("the namespace is a manifest of its own that the app's depends on: deleting the app waits for the ALB", () => {
+    const v = built.sandbox;
+    const manifests = v.template.toJSON().Resources;
+    const namespace = logicalId(v, 'Cluster/SampleAppNamespace');
+    expect(JSON.parse(manifests[namespace].Properties.Manifest)).toEqual([
+      expect.objectContaining({
+        kind: 'Namespace',
+        metadata: expect.objectContaining({
+          name: 'sample-app',
+          labels: expect.objectContaining({ 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' }),
+        }),
+      }),
+    ]);
+    // kubectl deletes the app's objects from a namespace that still exists, so none is NotFound and
+    // kubectl waits for them all, the Ingress's finalizer (the ALB) included
+    expect(objects(app(v), 'Namespace')).toEqual([]);
+    expect(manifests[logicalId(v, 'Cluster/SampleApp')].DependsOn).toContain(namespace);
+    // applied, not created: adopts the namespace a cluster deployed before the split already has
+    expect(manifests[namespace].Properties.Overwrite).toBe(true);
   });
 
   test('the stack applies both charts as they render', () => {

@@ -162,10 +162,12 @@ describe('registry stack', () => {
         p.Properties.PolicyDocument.Statement.some((s: Json) => s.Action.includes('logs:PutLogEvents')),
       );
       expect(sandbox.toJSON().Resources[copyId].DependsOn).toEqual([logsPolicyId]);
-      sandbox.hasResourceProperties('AWS::Logs::LogGroup', {
-        LogGroupName: { 'Fn::Join': ['', ['/aws/lambda/', { Ref: functionId }]] },
-        RetentionInDays: 7,
+      // the function logs to a group CloudFormation names and creates first (LoggingConfig)
+      const [[logGroupId, logGroup]] = ofType('AWS::Logs::LogGroup');
+      expect(sandbox.toJSON().Resources[functionId].Properties.LoggingConfig).toEqual({
+        LogGroup: { Ref: logGroupId },
       });
+      expect(logGroup.Properties).toMatchObject({ RetentionInDays: 7 });
     });
 
     test('nothing of cdk-ecr-deployment is left: no custom resource, no Go handler, no staged code', () => {

@@ -1,9 +1,9 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { CpuArchitecture, EksConfig } from '../config';
 import { acknowledgeManagedPolicies } from './findings';
 
@@ -16,6 +16,10 @@ import { acknowledgeManagedPolicies } from './findings';
 export const EKS_NODE_TYPES = ['managed', 'spot', 'selfManaged', 'fargate', 'autoMode'] as const;
 export type EksNodeType = (typeof EKS_NODE_TYPES)[number];
 export const EC2_NODE_TYPES: readonly EksNodeType[] = ['managed', 'spot', 'selfManaged'];
+
+/** How the self-managed nodes are bought: `eksInstanceType` on demand, or Spot from `eksSpotInstanceTypes`. */
+export const SELF_MANAGED_CAPACITIES = ['onDemand', 'spot'] as const;
+export type SelfManagedCapacity = (typeof SELF_MANAGED_CAPACITIES)[number];
 
 /** Labels every EC2 node with its node type, so `kubectl get nodes -L node-type` tells them apart. */
 export const NODE_TYPE_LABEL = 'node-type';
@@ -30,6 +34,13 @@ const MAX_PODS_PER_NODE = 110;
 /** Every EC2 node's root volume (AL2023's device name): encrypted gp3. */
 const ROOT_DEVICE = '/dev/xvda';
 const ROOT_VOLUME_GIB = 20;
+
+/** What the VPC CNI writes to a node once pods can get addresses there: the kubelet then reports Ready. */
+const CNI_CONFIG = '/etc/cni/net.d/10-aws.conflist';
+/** Checks 5 s apart (10 minutes) before a node reports failure, within the group's creation timeout. */
+const NODE_READY_CHECKS = 120;
+const NODE_READY_TIMEOUT = Duration.minutes(15);
+const READY_UNIT = 'signal-node-ready';
 
 /**
  * Every EC2 node allows IMDSv2 only, with hop limit 2 as in EKS's own managed node group template:
@@ -92,19 +103,7 @@ function addNodeGroup(
   instanceTypes: readonly string[],
 ): eks.Nodegroup {
   const { cluster, config } = props;
-  const launchTemplate = new ec2.LaunchTemplate(cluster, `${id}NodeLaunchTemplate`, {
-    blockDevices: [
-      {
-        deviceName: ROOT_DEVICE,
-        volume: ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
-          encrypted: true,
-          volumeType: ec2.EbsDeviceVolumeType.GP3,
-        }),
-      },
-    ],
-    requireImdsv2: true,
-    httpPutResponseHopLimit: NODE_METADATA_HOP_LIMIT,
-  });
+  const launchTemplate = nodeLaunchTemplate(cluster, `${id}NodeLaunchTemplate`);
   return cluster.addNodegroupCapacity(id, {
     capacityType,
     instanceTypes: instanceTypes.map((type) => new ec2.InstanceType(type)),
@@ -124,14 +123,47 @@ function addNodeGroup(
   });
 }
 
+/** Every EC2 node's launch template: an encrypted gp3 root volume, IMDSv2 only with hop limit 2. */
+function nodeLaunchTemplate(
+  scope: Construct,
+  id: string,
+  props: ec2.LaunchTemplateProps = {},
+): ec2.LaunchTemplate {
+  return new ec2.LaunchTemplate(scope, id, {
+    ...props,
+    blockDevices: [
+      {
+        deviceName: ROOT_DEVICE,
+        volume: ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
+          encrypted: true,
+          volumeType: ec2.EbsDeviceVolumeType.GP3,
+        }),
+      },
+    ],
+    requireImdsv2: true,
+    httpPutResponseHopLimit: NODE_METADATA_HOP_LIMIT,
+  });
+}
+
 /**
- * Self-managed nodes: our own Auto Scaling group of EKS-optimized AL2023 instances. AL2023 joins the
- * cluster with `nodeadm`, configured by a NodeConfig in the user data (aws-eks-v2's own
- * `addAutoScalingGroupCapacity` still renders Amazon Linux 2's bootstrap.sh, and AL2 AMIs stopped with 1.32).
- * AMI updates are ours too: a new AMI reaches new instances only.
+ * Self-managed nodes: our own Auto Scaling group of EKS-optimized AL2023 instances, on demand or Spot
+ * (a mixed instances policy over `eksSpotInstanceTypes`). AL2023 joins the cluster with `nodeadm`,
+ * configured by a NodeConfig in the user data (aws-eks-v2's own `addAutoScalingGroupCapacity` still
+ * renders Amazon Linux 2's bootstrap.sh, and AL2 AMIs stopped with 1.32). AMI updates are ours too: a
+ * new AMI reaches new instances only. So is Spot interruption handling: no drain before an interruption
+ * (managed Spot node groups drain; here that would take the AWS Node Termination Handler).
  */
 function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup {
   const { cluster, config } = props;
+  const spot = config.selfManagedCapacity === 'spot';
+  const role = nodeRole(cluster, 'SelfManagedNodeRole');
+  // API authentication mode: a self-managed node's role joins through an access entry of type EC2_LINUX
+  const access = new eks.AccessEntry(cluster, 'SelfManagedNodeAccess', {
+    cluster,
+    principal: role.roleArn,
+    accessPolicies: [],
+    accessEntryType: eks.AccessEntryType.EC2_LINUX,
+  });
   const userData = new ec2.MultipartUserData();
   const nodeConfig = {
     apiVersion: 'node.eks.aws/v1alpha1',
@@ -156,53 +188,93 @@ function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup 
       body: Stack.of(cluster).toJsonString(nodeConfig),
     }),
   );
-  const role = nodeRole(cluster, 'SelfManagedNodeRole');
-  const nodes = new autoscaling.AutoScalingGroup(cluster, 'SelfManagedNodes', {
-    vpc: cluster.vpc,
-    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    instanceType: new ec2.InstanceType(config.instanceType),
+  const launchTemplate = nodeLaunchTemplate(cluster, 'SelfManagedNodeLaunchTemplate', {
     machineImage: ec2.MachineImage.fromSsmParameter(
       `/aws/service/eks/optimized-ami/${props.kubernetesVersion}/amazon-linux-2023/${props.cpuArchitecture === 'arm64' ? 'arm64' : 'x86_64'}/standard/recommended/image_id`,
     ),
+    // Spot: the instance types come from the group's overrides
+    instanceType: spot ? undefined : new ec2.InstanceType(config.instanceType),
     userData,
     // connectAutoScalingGroupCapacity would add the VPC CNI policy: aws-node has its own role here
     role: role.withoutPolicyUpdates(),
+    // egress as connectAutoScalingGroupCapacity opens it: the control plane, and the internet through NAT
+    securityGroup: new ec2.SecurityGroup(cluster, 'SelfManagedNodeSecurityGroup', {
+      vpc: cluster.vpc,
+      description: 'EKS self-managed nodes',
+      allowAllOutbound: false,
+    }),
+  });
+  const nodes = new autoscaling.AutoScalingGroup(cluster, 'SelfManagedNodes', {
+    vpc: cluster.vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    ...(spot
+      ? {
+          mixedInstancesPolicy: {
+            launchTemplate,
+            launchTemplateOverrides: config.spotInstanceTypes.map((type) => ({
+              instanceType: new ec2.InstanceType(type),
+            })),
+            // all Spot, from the pools least likely to be interrupted at a low price
+            instancesDistribution: {
+              onDemandBaseCapacity: 0,
+              onDemandPercentageAboveBaseCapacity: 0,
+              spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+            },
+          },
+          // a replacement is launched when EC2 warns that an instance is at risk, before it is interrupted
+          capacityRebalance: true,
+        }
+      : { launchTemplate }),
     minCapacity: config.nodeCount,
     maxCapacity: 2 * config.nodeCount,
-    blockDevices: [
-      {
-        deviceName: ROOT_DEVICE,
-        volume: autoscaling.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, {
-          encrypted: true,
-          volumeType: autoscaling.EbsDeviceVolumeType.GP3,
-        }),
-      },
-    ],
-    requireImdsv2: true,
-    // egress as connectAutoScalingGroupCapacity opens it: the control plane, and the internet through NAT
-    allowAllOutbound: false,
+    // the group is created once its nodes are up: what needs nodes (CoreDNS, the charts) waits for it
+    signals: autoscaling.Signals.waitForMinCapacity({ timeout: NODE_READY_TIMEOUT }),
   });
-  // the group's generated launch template has no hop limit setting of its own
-  const launchTemplate = nodes.node.findChild('LaunchTemplate').node.defaultChild as ec2.CfnLaunchTemplate;
-  launchTemplate.addPropertyOverride(
-    'LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit',
-    NODE_METADATA_HOP_LIMIT,
-  );
+  // instances that boot before their role's access entry exists cannot join
+  nodes.node.addDependency(access);
+  userData.addPart(ec2.MultipartBody.fromUserData(readinessSignal(nodes)));
   // security groups (node <-> control plane, the cluster security group) and the ownership tag
   cluster.connectAutoScalingGroupCapacity(nodes, { bootstrapEnabled: false });
-  // API authentication mode: a self-managed node's role joins through an access entry of type EC2_LINUX
-  new eks.AccessEntry(cluster, 'SelfManagedNodeAccess', {
-    cluster,
-    principal: role.roleArn,
-    accessPolicies: [],
-    accessEntryType: eks.AccessEntryType.EC2_LINUX,
-  });
+  if (spot) {
+    Validations.of(nodes).acknowledge({
+      id: 'AwsSolutions-EC26',
+      reason:
+        "cdk-nag's EBS rule finds a group's launch template under LaunchTemplate only, not MixedInstancesPolicy, " +
+        'and fails; the template (nodeLaunchTemplate) encrypts the root volume, its only volume',
+    });
+  }
   Validations.of(nodes).acknowledge({
     id: 'AwsSolutions-AS3',
     reason:
       'Node health is Kubernetes business (node conditions, EKS node monitoring): ASG e-mails add nothing',
   });
   return nodes;
+}
+
+/**
+ * Tells CloudFormation that this node is up, for the group's creation policy. A node is Ready once its
+ * network is: the VPC CNI's aws-node pod writes its CNI configuration to the host only after it runs on
+ * the registered node with IP addresses to hand out (which is what the kubelet waits for). cfn-signal
+ * (aws-cfn-bootstrap, on the EKS AMI) needs no credentials: CloudFormation checks the instance belongs
+ * to the stack. A node still not ready after NODE_READY_CHECKS signals failure, failing the deploy early.
+ */
+function readinessSignal(nodes: autoscaling.AutoScalingGroup): ec2.UserData {
+  const stack = Stack.of(nodes);
+  const resource = stack.getLogicalId(nodes.node.defaultChild as autoscaling.CfnAutoScalingGroup);
+  const signal = (exitCode: number) =>
+    `/opt/aws/bin/cfn-signal --exit-code ${exitCode} --stack ${stack.stackName} --resource ${resource} --region ${stack.region}`;
+  const waitForNetwork = [
+    `for check in $(seq ${NODE_READY_CHECKS}); do`,
+    `  [ -e ${CNI_CONFIG} ] && exec ${signal(0)}`,
+    '  sleep 5',
+    'done',
+    `exec ${signal(1)}`,
+  ].join('\n');
+  const script = ec2.UserData.forLinux();
+  // nodeadm starts the kubelet after cloud-init has run this script (nodeadm-run.service is
+  // After=cloud-final.service): the wait runs as a unit of its own rather than holding the boot
+  script.addCommands(`systemd-run --no-block --unit=${READY_UNIT} /bin/bash -c '${waitForNetwork}'`);
+  return script;
 }
 
 /**

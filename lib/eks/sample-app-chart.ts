@@ -9,6 +9,27 @@ export const SAMPLE_APP_NAMESPACE = 'sample-app';
 /** The name of its Deployment, Service, Ingress, autoscaler and disruption budget. */
 export const SAMPLE_APP_NAME = 'sample-app';
 
+/**
+ * The sample app's namespace, in a manifest of its own that the app's manifest depends on, so the app's
+ * objects are deleted from a namespace that still exists. In one manifest, `kubectl delete` deletes the
+ * namespace first, its controller deletes the objects too, kubectl's own DELETE of one of them then fails
+ * NotFound, and kubectl returns without waiting for the rest: the stack would go on to uninstall the load
+ * balancer controller before the Ingress's finalizer has deleted the ALB.
+ */
+export class SampleAppNamespaceChart extends Chart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new kplus.Namespace(this, 'Namespace', {
+      metadata: {
+        name: SAMPLE_APP_NAMESPACE,
+        // the load balancer controller holds a new pod's readiness until the ALB finds it healthy, so a
+        // rolling update never has fewer healthy targets than ready pods
+        labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
+      },
+    });
+  }
+}
+
 export interface SampleAppChartProps {
   /** `repository:tag` in the registry. */
   readonly image: string;
@@ -22,21 +43,14 @@ export interface SampleAppChartProps {
 }
 
 /**
- * The sample app on Kubernetes, as typed cdk8s objects: a Deployment behind a Service and an Ingress
- * (an internet-facing ALB), a PodDisruptionBudget, a HorizontalPodAutoscaler and the guestbook volume.
+ * The sample app on Kubernetes, in its namespace, as typed cdk8s objects: a Deployment behind a Service
+ * and an Ingress (an internet-facing ALB), a PodDisruptionBudget, a HorizontalPodAutoscaler and the
+ * guestbook volume.
  */
 export class SampleAppChart extends Chart {
   constructor(scope: Construct, id: string, props: SampleAppChartProps) {
     super(scope, id);
     const metadata = (name: string) => ({ name, namespace: SAMPLE_APP_NAMESPACE });
-    new kplus.Namespace(this, 'Namespace', {
-      metadata: {
-        name: SAMPLE_APP_NAMESPACE,
-        // the load balancer controller holds a new pod's readiness until the ALB finds it healthy, so a
-        // rolling update never has fewer healthy targets than ready pods
-        labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
-      },
-    });
 
     // Statically provisioned EFS volume: Fargate mounts EFS but cannot provision it dynamically, so the
     // access point comes from CDK and the claim binds to this volume by name, on EC2 nodes and Fargate alike
