@@ -24,7 +24,7 @@ export interface ContainersOnAws {
 /** Builds every stack the configuration asks for. The only place stacks are wired together. */
 export function buildApp(app: App, config: AppConfig): ContainersOnAws {
   const policy = stagePolicy(config.stage, config.cpuArchitecture);
-  const common = { env: config.env, terminationProtection: config.stage === 'production' };
+  const common = { env: config.env, terminationProtection: policy.deletionProtection };
   const name = (stack: string) => `${config.prefix}-${stack}`;
   const has = (platform: Platform) => config.platforms.has(platform);
 

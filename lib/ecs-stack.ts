@@ -35,24 +35,18 @@ export class EcsStack extends Stack {
   constructor(scope: Construct, id: string, props: EcsStackProps) {
     super(scope, id, props);
     const { ecs: config, policy, vpc, image } = props;
-    const production = policy.stage === 'production';
 
-    // The cluster. Container Insights: cluster, service and task metrics; "enhanced" adds
-    // container-level detail, worth its price where someone is paged.
+    // The cluster. Container Insights: cluster, service and task metrics, per the stage.
     const cluster = insightsCluster(
       this,
       'Cluster',
-      {
-        vpc,
-        containerInsightsV2: production ? ecs.ContainerInsights.ENHANCED : ecs.ContainerInsights.ENABLED,
-        enableFargateCapacityProviders: true,
-      },
+      { vpc, containerInsightsV2: policy.containerInsights, enableFargateCapacityProviders: true },
       policy,
     );
     this.cluster = cluster;
 
     // EC2 launch type: we provision the instances, the ECS agent on each registers it in the cluster.
-    const capacityProvider = ec2CapacityProvider(cluster, config, production, image.cpuArchitecture);
+    const capacityProvider = ec2CapacityProvider(cluster, config, policy, image.cpuArchitecture);
 
     // Shared by both services: one log group (a stream prefix per launch type), the app's settings
     // and the guestbook on EFS.

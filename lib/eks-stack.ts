@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -50,14 +50,11 @@ export class EksStack extends Stack {
     const autoMode = config.nodeTypes.includes('autoMode');
     const release = KUBERNETES_VERSIONS[config.kubernetesVersion];
 
-    // Names EKS and Container Insights fix. Kept on delete where the stage keeps logs, but not after a
-    // failed create (RetainExceptOnCreate): a rolled-back first deploy leaves none behind to collide with
-    // its retry. A redeploy after `cdk destroy` finds the kept ones: `--import-existing-resources` adopts
-    // them (CloudFormation imports named resources whose policy is Retain or RetainExceptOnCreate)
-    const logRemovalPolicy =
-      policy.logRemovalPolicy === RemovalPolicy.RETAIN
-        ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
-        : policy.logRemovalPolicy;
+    // Names EKS and Container Insights fix: `namedLogRemovalPolicy` keeps them on delete where the
+    // stage keeps logs, but not after a failed create, so a rolled-back first deploy leaves none to
+    // collide with its retry. A redeploy after `cdk destroy` finds the kept ones:
+    // `--import-existing-resources` adopts them (CloudFormation imports named resources whose policy
+    // is Retain or RetainExceptOnCreate).
     const logGroups = [
       `/aws/eks/${clusterName}/cluster`,
       ...['application', 'dataplane', 'host', 'performance'].map(
@@ -68,7 +65,7 @@ export class EksStack extends Stack {
         new LogGroup(this, `LogGroup${index}`, {
           logGroupName,
           retention: policy.logRetention,
-          removalPolicy: logRemovalPolicy,
+          removalPolicy: policy.namedLogRemovalPolicy,
         }),
     );
 
@@ -86,7 +83,7 @@ export class EksStack extends Stack {
         description: `Envelope encryption of Kubernetes secrets in ${clusterName}`,
         enableKeyRotation: true,
         removalPolicy: policy.dataRemovalPolicy,
-        pendingWindow: Duration.days(policy.stage === 'production' ? 30 : 7),
+        pendingWindow: policy.keyDeletionWindow,
       }),
       clusterLogging: Object.values(eks.ClusterLoggingTypes),
       serviceIpv4Cidr: SERVICE_CIDR,

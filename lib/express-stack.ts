@@ -56,7 +56,7 @@ export class ExpressStack extends Stack {
     const taskSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PUBLIC });
     // An endpoint serves every AZ: the sandbox pays for one AZ's interfaces, production for each
     const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
-    const endpointSubnets = policy.stage === 'production' ? privateSubnets : privateSubnets.slice(0, 1);
+    const endpointSubnets = policy.endpointsInEveryAz ? privateSubnets : privateSubnets.slice(0, 1);
     const endpoints = Object.entries({
       EcrApiEndpoint: ec2.InterfaceVpcEndpointAwsService.ECR,
       EcrDockerEndpoint: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,

@@ -19,7 +19,6 @@ export class GuestbookFileSystem extends Construct {
 
   constructor(scope: Construct, id: string, props: GuestbookFileSystemProps) {
     super(scope, id);
-    const production = props.policy.stage === 'production';
     this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -27,7 +26,7 @@ export class GuestbookFileSystem extends Construct {
       performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
       throughputMode: efs.ThroughputMode.ELASTIC,
       removalPolicy: props.policy.dataRemovalPolicy,
-      enableAutomaticBackups: production,
+      enableAutomaticBackups: props.policy.fileSystemBackups,
       // entries nobody read for a month move to the cheaper Infrequent Access class
       lifecyclePolicy: efs.LifecyclePolicy.AFTER_30_DAYS,
       outOfInfrequentAccessPolicy: efs.OutOfInfrequentAccessPolicy.AFTER_1_ACCESS,

@@ -51,10 +51,11 @@ export class RegistryStack extends Stack {
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.KMS,
       removalPolicy: policy.dataRemovalPolicy,
-      emptyOnDelete: policy.stage === 'sandbox',
+      emptyOnDelete: policy.emptyOnDelete,
       lifecycleRules: [
         {
-          description: 'Nothing is pushed untagged (tags are immutable, the copy tags what it pushes): expire strays',
+          description:
+            'Nothing is pushed untagged (tags are immutable, the copy tags what it pushes): expire strays',
           tagStatus: ecr.TagStatus.UNTAGGED,
           maxImageAge: Duration.days(1),
           rulePriority: 1,

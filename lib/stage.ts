@@ -1,17 +1,39 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CpuArchitecture, Stage } from './config';
 
 /**
- * What each stage does with data when its stack is deleted, and how long logs live.
- * Sandbox: `cdk destroy` leaves nothing behind. Production: data outlives the stack.
+ * Every way the stages differ, as one decision each. Sandbox: cheap, and `cdk destroy` leaves
+ * nothing behind. Production: data outlives the stack, and what protects or observes it is on.
  */
 export interface StagePolicy {
-  readonly stage: Stage;
   /** For resources that hold data: file systems, registries, buckets, queues, keys. */
   readonly dataRemovalPolicy: RemovalPolicy;
+  /** Whether deleting a repository or bucket deletes what is in it (with `dataRemovalPolicy` DESTROY). */
+  readonly emptyOnDelete: boolean;
   readonly logRemovalPolicy: RemovalPolicy;
+  /**
+   * For log groups whose name a service fixes (EKS's control plane, Container Insights): never kept
+   * from a create that failed, or the retry would find the name taken.
+   */
+  readonly namedLogRemovalPolicy: RemovalPolicy;
   readonly logRetention: RetentionDays;
+  /** How long a deleted KMS key can still be restored. */
+  readonly keyDeletionWindow: Duration;
+  /** Stack termination protection and load balancer deletion protection. */
+  readonly deletionProtection: boolean;
+  /** Load balancer and S3 server access logs, kept in an access-log bucket. */
+  readonly accessLogs: boolean;
+  /** EFS's automatic daily backups (AWS Backup's default plan). */
+  readonly fileSystemBackups: boolean;
+  /** ECS Container Insights: enhanced adds container-level detail, worth its price where someone is paged. */
+  readonly containerInsights: ContainerInsights;
+  /**
+   * Managed termination protection: a capacity provider's scale-in never stops a running task. Off
+   * in the sandbox, where protected instances that still run tasks would keep `cdk destroy` waiting.
+   */
+  readonly scaleInProtection: boolean;
   /** How long a load balancer drains a target before deregistering it. */
   readonly deregistrationDelay: Duration;
   /**
@@ -19,25 +41,43 @@ export interface StagePolicy {
    * ECS does not run ARM64 Linux tasks on Fargate Spot, so an arm64 sandbox uses regular Fargate.
    */
   readonly fargateSpot: boolean;
+  /** Interface endpoints in every AZ's private subnet, or (cheaper) in one. */
+  readonly endpointsInEveryAz: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
   return stage === 'production'
     ? {
-        stage,
         dataRemovalPolicy: RemovalPolicy.RETAIN,
+        emptyOnDelete: false,
         logRemovalPolicy: RemovalPolicy.RETAIN,
+        namedLogRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         logRetention: RetentionDays.THREE_MONTHS,
+        keyDeletionWindow: Duration.days(30),
+        deletionProtection: true,
+        accessLogs: true,
+        fileSystemBackups: true,
+        containerInsights: ContainerInsights.ENHANCED,
+        scaleInProtection: true,
         deregistrationDelay: Duration.seconds(120),
         fargateSpot: false,
+        endpointsInEveryAz: true,
       }
     : {
-        stage,
         dataRemovalPolicy: RemovalPolicy.DESTROY,
+        emptyOnDelete: true,
         logRemovalPolicy: RemovalPolicy.DESTROY,
+        namedLogRemovalPolicy: RemovalPolicy.DESTROY,
         logRetention: RetentionDays.ONE_WEEK,
+        keyDeletionWindow: Duration.days(7),
+        deletionProtection: false,
+        accessLogs: false,
+        fileSystemBackups: false,
+        containerInsights: ContainerInsights.ENABLED,
+        scaleInProtection: false,
         // short, so a sandbox deploy is not five minutes of draining
         deregistrationDelay: Duration.seconds(30),
         fargateSpot: cpuArchitecture === 'x86_64',
+        endpointsInEveryAz: false,
       };
 }

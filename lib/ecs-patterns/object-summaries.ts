@@ -42,7 +42,6 @@ export class ObjectSummaries extends Construct {
   constructor(scope: Construct, id: string, props: ObjectSummariesProps) {
     super(scope, id);
     const { cluster, policy } = props;
-    const production = policy.stage === 'production';
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -51,11 +50,11 @@ export class ObjectSummaries extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: policy.dataRemovalPolicy,
       // sandbox: `cdk destroy` empties the bucket first (a custom resource), or deleting it would fail
-      autoDeleteObjects: !production,
-      serverAccessLogsBucket: production ? accessLogBucket(this, 'AccessLogs', policy) : undefined,
-      serverAccessLogsPrefix: production ? 'uploads/' : undefined,
+      autoDeleteObjects: policy.emptyOnDelete,
+      serverAccessLogsBucket: policy.accessLogs ? accessLogBucket(this, 'AccessLogs', policy) : undefined,
+      serverAccessLogsPrefix: policy.accessLogs ? 'uploads/' : undefined,
     });
-    if (!production) {
+    if (!policy.accessLogs) {
       Validations.of(this.bucket).acknowledge({
         id: 'AwsSolutions-S1',
         reason:

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -39,7 +39,7 @@ export class StoppedTaskAlerts extends Construct {
       description: 'Encrypts the containers-on-aws alerts topic',
       enableKeyRotation: true,
       removalPolicy: policy.dataRemovalPolicy,
-      pendingWindow: Duration.days(policy.stage === 'production' ? 30 : 7),
+      pendingWindow: policy.keyDeletionWindow,
     });
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'containers-on-aws alerts',

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CpuArchitecture, EcsConfig } from '../config';
+import type { StagePolicy } from '../stage';
 
 /**
  * The EC2 launch type's capacity: an Auto Scaling group, and the capacity provider that scales it,
@@ -12,7 +13,7 @@ import type { CpuArchitecture, EcsConfig } from '../config';
 export function ec2CapacityProvider(
   cluster: ecs.Cluster,
   config: EcsConfig,
-  production: boolean,
+  policy: StagePolicy,
   cpuArchitecture: CpuArchitecture,
 ): ecs.AsgCapacityProvider {
   const scope = Stack.of(cluster);
@@ -102,10 +103,8 @@ export function ec2CapacityProvider(
     // when you're missing capacity"), filled to this percentage
     enableManagedScaling: true,
     targetCapacityPercent: config.capacityTargetPercent,
-    // Managed termination protection: scale-in only ends instances without tasks. Production: yes,
-    // a scale-in never stops a running task. Sandbox: no, because protected instances that still run
-    // tasks keep the group, and `cdk destroy`, from finishing.
-    enableManagedTerminationProtection: production,
+    // Managed termination protection: scale-in only ends instances without tasks (per the stage)
+    enableManagedTerminationProtection: policy.scaleInProtection,
     // whatever the group terminates (scale-in, instance refresh, rebalancing) is drained of tasks first
     enableManagedDraining: true,
   });

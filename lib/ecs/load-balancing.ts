@@ -55,7 +55,7 @@ export function sampleAppLoadBalancing(
     vpc,
     internetFacing: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-    deletionProtection: policy.stage === 'production',
+    deletionProtection: policy.deletionProtection,
     dropInvalidHeaderFields: true,
   });
   logAccessLogs(scope, alb, policy);
@@ -103,11 +103,11 @@ export function sampleAppLoadBalancing(
 }
 
 /**
- * Production keeps ALB access logs in S3, as long as the logs' retention. Sandbox has none, so
- * `cdk destroy` leaves nothing.
+ * Production keeps ALB access logs in S3, as long as the logs' retention (`policy.accessLogs`).
+ * Sandbox has none, so `cdk destroy` leaves nothing.
  */
 function logAccessLogs(scope: Construct, alb: elbv2.ApplicationLoadBalancer, policy: StagePolicy): void {
-  if (policy.stage !== 'production') {
+  if (!policy.accessLogs) {
     Validations.of(alb).acknowledge({
       id: 'AwsSolutions-ELB2',
       reason: 'Sandbox: no access-log bucket to outlive cdk destroy; the production stage logs to S3',
@@ -152,7 +152,7 @@ export function sampleAppNetworkLoadBalancer(
     vpc,
     internetFacing: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-    deletionProtection: policy.stage === 'production',
+    deletionProtection: policy.deletionProtection,
   });
   nlb.connections.allowFromAnyIpv4(ec2.Port.tcp(80), 'HTTP from the internet');
   nlb.addListener('Tcp', { port: 80 }).addTargets('Fargate', {
