@@ -19,8 +19,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { AppRunnerConfig } from './config';
-import type { SampleAppImage } from './registry-stack';
-import { SAMPLE_APP, SampleAppEnvironment } from './sample-app';
+import { SAMPLE_APP, type SampleAppEnvironment, type SampleAppImage } from './sample-app';
 
 export interface AppRunnerStackProps extends StackProps {
   readonly vpc: ec2.IVpc;

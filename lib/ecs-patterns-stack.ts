@@ -5,12 +5,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EcsPatternsConfig } from './config';
-import type { GuestbookStorage } from './ecs/guestbook-volume';
+import type { EfsGuestbook } from './ecs/guestbook-volume';
 import { GuestbookPruning } from './ecs-patterns/guestbook-pruning';
 import { INPUT_PREFIX, ObjectSummaries, RESULTS_PREFIX } from './ecs-patterns/object-summaries';
 import { QueueWorker } from './ecs-patterns/queue-worker';
 import { StoppedTaskAlerts } from './ecs-patterns/stopped-task-alerts';
-import type { SampleAppImage } from './registry-stack';
+import type { SampleAppImage } from './sample-app';
 import type { StagePolicy } from './stage';
 
 export interface EcsPatternsStackProps extends StackProps {
@@ -20,7 +20,7 @@ export interface EcsPatternsStackProps extends StackProps {
   /** The ECS stack's cluster: every task here runs in it, next to the web app's services. */
   readonly cluster: ecs.ICluster;
   /** The ECS stack's guestbook volume, which the prune task and the worker mount. */
-  readonly guestbook: GuestbookStorage;
+  readonly guestbook: EfsGuestbook;
 }
 
 /**

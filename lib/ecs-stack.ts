@@ -6,13 +6,13 @@ import type { Construct } from 'constructs';
 import type { EcsConfig } from './config';
 import { sampleAppSettings } from './ecs/app-settings';
 import { ec2CapacityProvider } from './ecs/ec2-capacity';
-import { addGuestbookVolume, GuestbookStorage, sampleAppGuestbook } from './ecs/guestbook-volume';
+import { addGuestbookVolume, EfsGuestbook, sampleAppGuestbook } from './ecs/guestbook-volume';
 import { sampleAppLoadBalancing, sampleAppNetworkLoadBalancer } from './ecs/load-balancing';
 import { rollingDeployment } from './ecs/rolling-deployment';
 import { SampleAppTask } from './ecs/sample-app-task';
 import { scaleSampleAppServices } from './ecs/scaling';
 import { insightsCluster } from './insights-cluster';
-import type { SampleAppImage } from './registry-stack';
+import type { SampleAppImage } from './sample-app';
 import type { StagePolicy } from './stage';
 
 export interface EcsStackProps extends StackProps {
@@ -30,7 +30,7 @@ export interface EcsStackProps extends StackProps {
 export class EcsStack extends Stack {
   readonly cluster: ecs.ICluster;
   /** The shared guestbook; mount it into another task definition with `addGuestbookVolume`. */
-  readonly guestbook: GuestbookStorage;
+  readonly guestbook: EfsGuestbook;
 
   constructor(scope: Construct, id: string, props: EcsStackProps) {
     super(scope, id, props);

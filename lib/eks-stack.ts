@@ -19,7 +19,7 @@ import {
   SampleAppNamespaceChart,
 } from './eks/sample-app-chart';
 import { KUBERNETES_VERSIONS } from './eks/versions';
-import type { SampleAppImage } from './registry-stack';
+import type { SampleAppImage } from './sample-app';
 import type { StagePolicy } from './stage';
 
 export interface EksStackProps extends StackProps {

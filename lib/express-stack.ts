@@ -15,8 +15,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ExpressConfig } from './config';
-import type { SampleAppImage } from './registry-stack';
-import { SAMPLE_APP, SampleAppEnvironment } from './sample-app';
+import { SAMPLE_APP, type SampleAppEnvironment, type SampleAppImage } from './sample-app';
 import type { StagePolicy } from './stage';
 import { insightsCluster } from './insights-cluster';
 

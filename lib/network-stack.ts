@@ -11,12 +11,12 @@ export interface NetworkStackProps extends StackProps {
   readonly policy: StagePolicy;
 }
 
+const VPC_CIDR = '10.0.0.0/16';
+
 /**
  * The VPC every platform shares: public subnets for load balancers and NAT, private subnets for
  * tasks, pods and nodes, which reach the internet (ECR, AWS APIs) only through NAT.
  */
-const VPC_CIDR = '10.0.0.0/16';
-
 export class NetworkStack extends Stack {
   readonly vpc: ec2.IVpc;
 

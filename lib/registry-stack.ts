@@ -4,17 +4,10 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { Construct } from 'constructs';
 import type { CpuArchitecture, RegistryConfig } from './config';
+import type { SampleAppImage } from './sample-app';
 import { PROJECT_ROOT } from './paths';
 import { ImageCopy } from './registry/image-copy';
 import type { StagePolicy } from './stage';
-
-/** The sample app's image as every platform stack runs it: `repository:tag`. */
-export interface SampleAppImage {
-  readonly repository: ecr.IRepository;
-  /** Derived from the content of `app/`, so a code change gives a new tag and rolls every platform. */
-  readonly tag: string;
-  readonly cpuArchitecture: CpuArchitecture;
-}
 
 export interface RegistryStackProps extends StackProps {
   readonly registry: RegistryConfig;

@@ -1,3 +1,6 @@
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import type { CpuArchitecture } from './config';
+
 /**
  * The sample app's contract with every platform that runs it (see app/): where it listens, how it
  * is checked, which user it runs as, where it expects the shared volume, and what it reads from
@@ -22,4 +25,12 @@ export interface SampleAppEnvironment {
   readonly GUESTBOOK_DIR?: string;
   /** Only where the platform cannot be detected from inside: `apprunner`, `express`. */
   readonly PLATFORM?: 'apprunner' | 'express';
+}
+
+/** The sample app's image as every platform stack runs it: `repository:tag`. */
+export interface SampleAppImage {
+  readonly repository: ecr.IRepository;
+  /** Derived from the content of `app/`, so a code change gives a new tag and rolls every platform. */
+  readonly tag: string;
+  readonly cpuArchitecture: CpuArchitecture;
 }

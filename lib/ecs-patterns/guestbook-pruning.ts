@@ -7,8 +7,8 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EcsPatternsConfig } from '../config';
-import type { GuestbookStorage } from '../ecs/guestbook-volume';
-import type { SampleAppImage } from '../registry-stack';
+import type { EfsGuestbook } from '../ecs/guestbook-volume';
+import type { SampleAppImage } from '../sample-app';
 import type { StagePolicy } from '../stage';
 import { JobTask } from './job-task';
 
@@ -16,7 +16,7 @@ export interface GuestbookPruningProps {
   readonly cluster: ecs.ICluster;
   readonly image: SampleAppImage;
   readonly logGroup: logs.ILogGroup;
-  readonly guestbook: GuestbookStorage;
+  readonly guestbook: EfsGuestbook;
   readonly config: EcsPatternsConfig;
   readonly policy: StagePolicy;
   /** Where the scheduler puts the runs it could not start. */

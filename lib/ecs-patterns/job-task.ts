@@ -4,9 +4,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { addGuestbookVolume, type GuestbookStorage } from '../ecs/guestbook-volume';
-import type { SampleAppImage } from '../registry-stack';
-import type { SampleAppEnvironment } from '../sample-app';
+import { addGuestbookVolume, type EfsGuestbook } from '../ecs/guestbook-volume';
+import type { SampleAppEnvironment, SampleAppImage } from '../sample-app';
 
 /** The sample image's commands besides `serve` (app/src/main.ts). */
 export type JobCommand = 'summarize-object' | 'prune' | 'worker';
@@ -82,7 +81,7 @@ export class JobTask extends Construct {
   }
 
   /** Mounts the ECS stack's guestbook volume, and lets NFS through to it. */
-  mountGuestbook(guestbook: GuestbookStorage): void {
+  mountGuestbook(guestbook: EfsGuestbook): void {
     addGuestbookVolume(this.taskDefinition, this.container, guestbook);
     // From this side: CDK then creates the file system's ingress rule in this stack, next to the
     // security group it names. A rule created from the file system's side would live in the ECS

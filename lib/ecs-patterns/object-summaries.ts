@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { accessLogBucket } from '../access-log-bucket';
-import type { SampleAppImage } from '../registry-stack';
+import type { SampleAppImage } from '../sample-app';
 import type { StagePolicy } from '../stage';
 import { JobTask } from './job-task';
 

@@ -6,8 +6,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { GuestbookStorage } from '../ecs/guestbook-volume';
-import type { SampleAppImage } from '../registry-stack';
+import type { EfsGuestbook } from '../ecs/guestbook-volume';
+import type { SampleAppImage } from '../sample-app';
 import type { StagePolicy } from '../stage';
 import { JobTask } from './job-task';
 
@@ -20,7 +20,7 @@ export interface QueueWorkerProps {
   readonly cluster: ecs.ICluster;
   readonly image: SampleAppImage;
   readonly logGroup: logs.ILogGroup;
-  readonly guestbook: GuestbookStorage;
+  readonly guestbook: EfsGuestbook;
   readonly policy: StagePolicy;
   readonly maxTasks: number;
 }

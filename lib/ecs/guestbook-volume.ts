@@ -8,7 +8,7 @@ import { SAMPLE_APP } from '../sample-app';
 import type { StagePolicy } from '../stage';
 
 /** The guestbook's EFS file system and the access point every task mounts it through. */
-export interface GuestbookStorage {
+export interface EfsGuestbook {
   readonly fileSystem: efs.IFileSystem;
   readonly accessPoint: efs.IAccessPoint;
 }
@@ -19,7 +19,7 @@ const VOLUME_NAME = 'guestbook';
  * EFS: tasks in every AZ, on EC2 and on Fargate, share the same files (Fargate + EFS = serverless).
  * The access point makes every client the app's user and creates the directory on first mount.
  */
-export function sampleAppGuestbook(scope: Construct, vpc: ec2.IVpc, policy: StagePolicy): GuestbookStorage {
+export function sampleAppGuestbook(scope: Construct, vpc: ec2.IVpc, policy: StagePolicy): EfsGuestbook {
   const { fileSystem } = new GuestbookFileSystem(scope, 'Guestbook', { vpc, policy });
   const { uid, gid } = SAMPLE_APP.user;
   const accessPoint = fileSystem.addAccessPoint('GuestbookAccessPoint', {
@@ -43,7 +43,7 @@ export function sampleAppGuestbook(scope: Construct, vpc: ec2.IVpc, policy: Stag
 export function addGuestbookVolume(
   taskDefinition: ecs.TaskDefinition,
   container: ecs.ContainerDefinition,
-  guestbook: GuestbookStorage,
+  guestbook: EfsGuestbook,
 ): void {
   taskDefinition.addVolume({
     name: VOLUME_NAME,

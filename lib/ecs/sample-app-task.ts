@@ -3,8 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { SampleAppImage } from '../registry-stack';
-import { SAMPLE_APP, SampleAppEnvironment } from '../sample-app';
+import { SAMPLE_APP, type SampleAppEnvironment, type SampleAppImage } from '../sample-app';
 
 /** Where the task runs: an EC2 instance of our capacity provider, or Fargate. */
 export type EcsLaunchType = 'ec2' | 'fargate';
