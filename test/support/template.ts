@@ -1,0 +1,82 @@
+/**
+ * Reading one synthesized template: the look-ups every per-stack test shares. By type (`only`,
+ * `onlyId`, `resourcesOf`) or by construct path (`logicalIdAt`, `resourceAt`), and the IAM and
+ * network shapes several stacks are checked for.
+ */
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON: its shape depends on the type */
+export type Resource = {
+  Type: string;
+  Properties: any;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  UpdatePolicy?: any;
+  CreationPolicy?: any;
+};
+
+/** A stack with its synthesized template: what look-ups by construct path need. */
+export interface SynthesizedStack {
+  readonly stack: Stack;
+  readonly template: Template;
+}
+
+/** Every resource of `type` (whose properties match `properties`), by logical ID. */
+export function resourcesOf(template: Template, type: string, properties?: object): Record<string, Resource> {
+  return template.findResources(type, properties ? { Properties: properties } : undefined) as Record<
+    string,
+    Resource
+  >;
+}
+
+/** The logical ID of the only resource of `type` (whose properties match); fails unless there is one. */
+export function onlyId(template: Template, type: string, properties?: object): string {
+  const ids = Object.keys(resourcesOf(template, type, properties));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+/** The only resource of `type` (whose properties match); fails unless there is exactly one. */
+export function only(template: Template, type: string, properties?: object): Resource {
+  return resourcesOf(template, type, properties)[onlyId(template, type, properties)];
+}
+
+/** The logical ID of the construct at `path` under the stack (an L2's default child), e.g. `QueueWorker/Queue`. */
+export function logicalIdAt({ stack }: SynthesizedStack, path: string): string {
+  const construct = stack.node.findAll().find((c) => c.node.path === `${stack.node.path}/${path}`);
+  if (!construct) throw new Error(`no construct at ${path}`);
+  return stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+}
+
+/** The resource of the construct at `path` under the stack. */
+export function resourceAt(s: SynthesizedStack, path: string): Resource {
+  return s.template.toJSON().Resources[logicalIdAt(s, path)];
+}
+
+/** The statements of every inline policy attached to the role with this logical ID. */
+export function statementsOfRole(template: Template, roleId: string): any[] {
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** Every action the statements allow, sorted. */
+export function actionsOf(statements: any[]): string[] {
+  return statements.flatMap((s) => [s.Action].flat()).sort();
+}
+
+/** The logical ID of the only role `service` may assume (whose description matches `description`). */
+export function roleAssumedBy(template: Template, service: string, description?: string): string {
+  const trust = { Statement: [Match.objectLike({ Principal: { Service: service } })] };
+  return onlyId(template, 'AWS::IAM::Role', {
+    AssumeRolePolicyDocument: trust,
+    ...(description === undefined ? {} : { Description: Match.stringLikeRegexp(description) }),
+  });
+}
+
+/** 'private' or 'public' for each subnet reference imported from the network stack. */
+export function subnetKinds(subnets: unknown[]): string[] {
+  return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
+}
