@@ -71,7 +71,7 @@ export function buildApp(app: App, config: AppConfig): ContainersOnAws {
           new EcsPatternsStack(app, name('ecs-patterns'), {
             ...common,
             description:
-              "containers-on-aws: the seeds' ECS solution architectures: tasks started by S3 events and a schedule, an SQS worker, stopped-task alerts",
+              'containers-on-aws: ECS solution architectures: tasks started by S3 events and a schedule, an SQS worker, stopped-task alerts',
             config: config.ecsPatterns,
             policy,
             image,
@@ -85,7 +85,7 @@ export function buildApp(app: App, config: AppConfig): ContainersOnAws {
         new EksStack(app, name('eks'), {
           ...common,
           description:
-            "containers-on-aws: the sample app on Amazon EKS, with the seeds' node types, add-ons and storage classes",
+            'containers-on-aws: the sample app on Amazon EKS, with every node type, add-on and storage class',
           vpc,
           image,
           eks: config.eks,

@@ -1,7 +1,7 @@
 /**
  * AWS App Runner: the sample app image as a fully managed web service. No cluster, load balancer
  * or scaling policy to build: App Runner brings the HTTPS endpoint, load balancing, scaling and
- * encryption (seeds: "automatic scaling, highly available, load balancer, encryption, VPC support").
+ * encryption (concept: "automatic scaling, highly available, load balancer, encryption, VPC support").
  *
  * Today's truth: App Runner has been closed to new customers since 30 April 2026. Accounts that
  * already used it keep using it; a new account cannot create this stack's service. AWS
@@ -48,7 +48,7 @@ export class AppRunnerStack extends Stack {
       description: 'App Runner instance role of the sample app: what the app may call (nothing yet)',
     });
 
-    // VPC connector (seeds: "VPC support, connect to database, cache and queue"): the service's
+    // VPC connector (concept: "VPC support, connect to database, cache and queue"): the service's
     // outbound traffic leaves through network interfaces in our private subnets, so a database's
     // security group can admit this one; the internet is still reached through the VPC's NAT.
     const connectorSecurityGroup = new ec2.SecurityGroup(this, 'VpcConnectorSecurityGroup', {

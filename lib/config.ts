@@ -61,7 +61,7 @@ export interface EcsConfig {
   readonly nlb: boolean;
 }
 
-/** The seeds' ECS solution architectures (lib/ecs-patterns-stack.ts), on the ECS stack's cluster. */
+/** The ECS solution architectures (lib/ecs-patterns-stack.ts), on the ECS stack's cluster. */
 export interface EcsPatternsConfig {
   /** When the guestbook prune task runs: an EventBridge Scheduler cron() or rate() expression. */
   readonly pruneSchedule: string;

@@ -24,7 +24,7 @@ export interface EcsPatternsStackProps extends StackProps {
 }
 
 /**
- * The seeds' "Amazon ECS - Solution Architectures", on the ECS stack's cluster with the sample app
+ * The "Amazon ECS - Solution Architectures" of the concept map, on the ECS stack's cluster with the sample app
  * image, each command of the image a task of its own:
  * 1. ECS tasks invoked by EventBridge: an S3 upload runs a task that summarizes the object.
  * 2. ECS tasks invoked by EventBridge Scheduler: a daily task prunes old guestbook entries.

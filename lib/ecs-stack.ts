@@ -103,7 +103,7 @@ export class EcsStack extends Stack {
       service.node.addDependency(cluster);
     }
 
-    // One ALB in front of both; `?platform=` pins one. Then the seeds' three kinds of service scaling.
+    // One ALB in front of both; `?platform=` pins one. Then the three kinds of service scaling.
     const lb = sampleAppLoadBalancing(this, { vpc, policy, config, ec2Service, fargateService });
     scaleSampleAppServices(
       { service: ec2Service, targetGroup: lb.ec2Target },

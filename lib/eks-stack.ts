@@ -36,7 +36,7 @@ const SERVICE_CIDR = '172.20.0.0/16';
 
 /**
  * EKS: a Kubernetes cluster (aws-eks-v2: a native AWS::EKS::Cluster with access entries) running the
- * sample app on the seeds' node types, with managed add-ons, EBS and EFS storage classes, and an ALB.
+ * sample app on every EKS node type, with managed add-ons, EBS and EFS storage classes, and an ALB.
  */
 export class EksStack extends Stack {
   readonly cluster: eks.Cluster;

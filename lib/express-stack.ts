@@ -95,7 +95,7 @@ export class ExpressStack extends Stack {
       description: 'ECS Express Mode task execution role: pulls the sample app image and writes its logs',
     });
     const executionGrants = [image.repository.grantPull(executionRole), logGroup.grantWrite(executionRole)];
-    // Task role (seeds: "ECS task role"): what the app may call on AWS. Nothing yet.
+    // Task role (concept: "ECS task role"): what the app may call on AWS. Nothing yet.
     const taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: taskPrincipal,
       description: 'ECS Express Mode task role of the sample app: what the app may call (nothing yet)',
@@ -131,7 +131,7 @@ export class ExpressStack extends Stack {
         subnets: taskSubnets.subnetIds,
         securityGroups: [taskSecurityGroup.securityGroupId],
       },
-      // Target tracking (seeds: "scale based on target value"): Application Auto Scaling adds or
+      // Target tracking (concept: "scale based on target value"): Application Auto Scaling adds or
       // removes tasks to hold the metric near the target, between min and max.
       scalingTarget: {
         minTaskCount: express.taskMinCount,

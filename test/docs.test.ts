@@ -37,3 +37,14 @@ test('the README maps every platform stack to its guide', () => {
     expect(text['README.md']).toContain(`docs/${platform}.md`);
   }
 });
+
+test('nothing points outside the repository: the concept map is the reference, not a path a reader lacks', () => {
+  const sources = ['lib', 'bin', 'tools', 'app/src'].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(ts|mjs)$/.test(f))
+      .map((f) => `${dir}/${f}`),
+  );
+  const outside = [...guides, ...sources].filter((file) => /\.\.\/shared\b|\bseeds\//.test(read(file)));
+  expect(outside).toEqual([]);
+});

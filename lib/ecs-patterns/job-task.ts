@@ -22,7 +22,7 @@ export interface JobTaskProps {
 
 /**
  * A Fargate task definition that runs one command of the sample app image: the same image as the web
- * server, another command. Its own task role (seeds: "use different roles for the different ECS
+ * server, another command. Its own task role (concept: "use different roles for the different ECS
  * services you run"), starting empty: each pattern grants exactly what its command calls.
  */
 export class JobTask extends Construct {

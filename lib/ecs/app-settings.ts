@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import type { StagePolicy } from '../stage';
 
 /**
- * One secret and one parameter, handed to the container as environment variables (seeds:
+ * One secret and one parameter, handed to the container as environment variables (concept:
  * "reference secrets from Secrets Manager or SSM Parameter Store"). ECS reads them at task start
  * with the task execution role; the app never calls either service.
  */

@@ -8,7 +8,7 @@ import type { StagePolicy } from '../stage';
 
 /**
  * The EC2 launch type's capacity: an Auto Scaling group, and the capacity provider that scales it,
- * joined to `cluster` (seeds: "ECS service auto scaling is not EC2 auto scaling": this is the EC2 half).
+ * joined to `cluster` (concept: "ECS service auto scaling is not EC2 auto scaling": this is the EC2 half).
  */
 export function ec2CapacityProvider(
   cluster: ecs.Cluster,
@@ -18,7 +18,7 @@ export function ec2CapacityProvider(
 ): ecs.AsgCapacityProvider {
   const scope = Stack.of(cluster);
   const vpc = cluster.vpc;
-  // EC2 instance profile (seeds: "used by the ECS agent"): register the instance, poll for work,
+  // EC2 instance profile (concept: "used by the ECS agent"): register the instance, poll for work,
   // report task state. CDK adds those permissions when the capacity provider joins the cluster.
   // Pulling images, writing task logs and reading secrets are the tasks' execution roles' job.
   const instanceRole = new iam.Role(scope, 'InstanceRole', {
@@ -99,7 +99,7 @@ export function ec2CapacityProvider(
 
   const capacityProvider = new ecs.AsgCapacityProvider(scope, 'Ec2CapacityProvider', {
     autoScalingGroup,
-    // managed scaling: ECS keeps the group at the size the tasks need (seeds: "add EC2 instances
+    // managed scaling: ECS keeps the group at the size the tasks need (concept: "add EC2 instances
     // when you're missing capacity"), filled to this percentage
     enableManagedScaling: true,
     targetCapacityPercent: config.capacityTargetPercent,

@@ -31,7 +31,7 @@ export function sampleAppGuestbook(scope: Construct, vpc: ec2.IVpc, policy: Stag
 }
 
 /**
- * Mounts the guestbook into `container` (seeds: "mount EFS file systems onto ECS tasks", the same on
+ * Mounts the guestbook into `container` (concept: "mount EFS file systems onto ECS tasks", the same on
  * EC2 and Fargate) and lets the task role do exactly what the mount needs.
  *
  * With IAM authorization the mount is made with the task role's credentials, and the file system

@@ -40,7 +40,7 @@ export interface SampleAppLoadBalancing {
 }
 
 /**
- * One internet-facing ALB, one listener, for both services (seeds: "ALB: HTTP, dynamic port mapping,
+ * One internet-facing ALB, one listener, for both services (concept: "ALB: HTTP, dynamic port mapping,
  * path and host routing"). Without DNS, host names cannot tell the services apart, and the app
  * serves `/` so paths cannot either: a query parameter pins a service (`/?platform=ecs-fargate`),
  * and everything else is spread evenly over both, so reloading the plain URL shows the two
@@ -138,7 +138,7 @@ function sampleAppTargetGroup(
 }
 
 /**
- * NLB (seeds: "high throughput, or to pair with AWS PrivateLink"): layer 4, passes TCP through to
+ * NLB (concept: "high throughput, or to pair with AWS PrivateLink"): layer 4, passes TCP through to
  * the Fargate tasks; an internal NLB is what a VPC endpoint service (PrivateLink) is built on.
  * Returns its URL.
  */

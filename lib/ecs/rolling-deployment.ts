@@ -5,7 +5,7 @@ import { SAMPLE_APP } from '../sample-app';
 import { HEALTH_CHECK } from './load-balancing';
 
 /**
- * What both services share: rolling deployments (seeds: "min & max healthy %") that start the new
+ * What both services share: rolling deployments (concept: "min & max healthy %") that start the new
  * task before stopping the old one and roll back by themselves when new tasks keep failing, in
  * private subnets, tagged. The grace period covers start-up plus the health checks the load
  * balancer needs to call a new task healthy.

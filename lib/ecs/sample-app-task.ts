@@ -33,7 +33,7 @@ export class SampleAppTask extends Construct {
     const { launchType, image } = props;
     const taskPrincipal = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
 
-    // Task role (seeds: "ECS task role"): what the app itself may call on AWS. One per service, so
+    // Task role (concept: "ECS task role"): what the app itself may call on AWS. One per service, so
     // each service gets only its own permissions; here just the guestbook mount, added by
     // addGuestbookVolume.
     const taskRole = new iam.Role(this, 'TaskRole', {

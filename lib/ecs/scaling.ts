@@ -12,7 +12,7 @@ export interface ScaledService {
 
 /**
  * Service auto scaling (Application Auto Scaling) changes the number of tasks; it never adds
- * instances: that is the capacity provider's managed scaling. The three kinds of the seeds: target
+ * instances: that is the capacity provider's managed scaling. The concept's three kinds: target
  * tracking on both services, step scaling on Fargate, scheduled scaling on EC2.
  */
 export function scaleSampleAppServices(ec2: ScaledService, fargate: ScaledService, config: EcsConfig): void {
@@ -49,7 +49,7 @@ export function scaleSampleAppServices(ec2: ScaledService, fargate: ScaledServic
 }
 
 /**
- * Target tracking on the three metrics of the seeds, within the configured task counts. Each
+ * Target tracking on the three metrics of the concept map, within the configured task counts. Each
  * policy keeps its metric near the target; the service scales out when any asks for it and in
  * only when all agree.
  */

@@ -8,7 +8,7 @@ import type { CpuArchitecture, EksConfig } from '../config';
 import { acknowledgeManagedPolicies } from './findings';
 
 /**
- * The seeds' node types. `managed` and `spot` are managed node groups (EKS creates and updates the
+ * The EKS node types of the concept map. `managed` and `spot` are managed node groups (EKS creates and updates the
  * instances of an Auto Scaling group it owns), `selfManaged` is an Auto Scaling group we own that
  * registers with the cluster, `fargate` runs one namespace's pods without nodes, and `autoMode` lets
  * EKS choose, launch and patch the instances itself.
