@@ -512,6 +512,24 @@ describe('the figures the guides print', () => {
     expect(read('docs/cost.md')).toContain(report);
   });
 
+  test('the prose says the totals the report prints: per hour, per month, and the range one platform costs', () => {
+    const prose = (file: string) => read(file).replace(/\s+/g, ' ');
+    const [, hour, month] =
+      /^ {2}Total\s+([\d.]+)\s+([\d.]+)$/m.exec(report.slice(report.indexOf('All stacks'))) ?? [];
+    const totals = `$${Number(hour).toFixed(2)} an hour, $${Math.round(Number(month))} a month`;
+    expect(prose('README.md')).toContain(totals);
+    expect(prose('docs/cost.md')).toContain(totals);
+    // one platform with what it needs: the rows of the second table that need something
+    const alone = report
+      .slice(report.indexOf('One stack at a time'))
+      .split('\n')
+      .flatMap((line) => /^ {2}coa-[\w-]+\s+coa-.*\s([\d.]+)\s+[\d.]+$/.exec(line)?.[1] ?? [])
+      .map(Number);
+    const range = `from $${Math.min(...alone).toFixed(3)}/h`;
+    expect(prose('docs/cost.md')).toContain(range);
+    expect(prose('docs/cost.md')).toContain(`to $${Math.max(...alone).toFixed(3)}/h`);
+  });
+
   test('the README shows its two summary tables, unchanged', () => {
     const summary = report.slice(report.indexOf('All stacks'), report.indexOf('\nNot included'));
     expect(read('README.md')).toContain(summary);
