@@ -165,7 +165,9 @@ describe('graceful shutdown on SIGTERM', () => {
         body: expect.objectContaining({ name }),
       })),
     );
-    expect(await readdir(volume)).toHaveLength(3);
+    expect(
+      (await readdir(volume, { recursive: true })).filter((name) => name.endsWith('.json')),
+    ).toHaveLength(3);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(server.logs.map((line) => line.msg)).toContain('stopped');
     expect(server.logs.map((line) => line.msg)).not.toContain(

@@ -170,7 +170,11 @@ describe('with a shared volume', () => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       writtenBy: { platform: 'ecs-fargate', replica: FACTS.replicaId },
     });
-    expect(await readdir(dir)).toEqual([expect.stringMatching(/\.json$/)]);
+    expect(await readdir(dir, { recursive: true })).toEqual([
+      expect.stringMatching(/^\d{4}-\d\d-\d\d$/),
+      expect.stringMatching(/^\d{4}-\d\d-\d\d\/\d\d$/),
+      expect.stringMatching(/\/\d\d\/[^/]+\.json$/),
+    ]);
   });
 
   test('entries are listed newest first, the latest 20 only', async () => {
