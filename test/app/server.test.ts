@@ -1,12 +1,22 @@
-// The web server over real HTTP on loopback: pages, API, headers, logging, and every kind of bad input.
-import { request as httpRequest } from 'node:http';
+// The web server over real HTTP on loopback: pages, API, headers, logging, every kind of bad input, slow
+// clients, and draining for a load balancer.
+import { Agent, request as httpRequest } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Guestbook, MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH } from '../../app/src/guestbook';
 import type { Log } from '../../app/src/log';
 import type { RuntimeFacts } from '../../app/src/platform';
-import { MAX_BODY_BYTES, startServer, type RunningServer } from '../../app/src/server';
+import {
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_BODY_BYTES,
+  REQUEST_TIMEOUT_MS,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../../app/src/server';
 
 const FACTS: RuntimeFacts = {
   platform: 'ecs-fargate',
@@ -25,7 +35,8 @@ interface Logged {
   fields?: Record<string, unknown>;
 }
 
-async function start(guestbook?: Guestbook) {
+/** A server on loopback; no drain period unless a test asks for one, so closing it is instant. */
+async function start(guestbook?: Guestbook, options: Partial<ServerOptions> = {}) {
   const logs: Logged[] = [];
   const log: Log = (level, msg, fields) => logs.push({ level, msg, fields });
   const server = await startServer({
@@ -34,7 +45,9 @@ async function start(guestbook?: Guestbook) {
     imageVersion: 'v1.2.3',
     facts: Promise.resolve(FACTS),
     guestbook,
+    drainMs: 0,
     log,
+    ...options,
   });
   return { server, logs, url: (path: string) => `http://127.0.0.1:${server.port}${path}` };
 }
@@ -60,6 +73,26 @@ function postChunked(url: string, type: string, chunks: string[]): Promise<{ sta
     for (const chunk of chunks) request.write(chunk);
     request.end();
   });
+}
+
+/** A raw TCP connection to the server, for clients that misbehave in ways fetch cannot. */
+async function openSocket(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  return socket;
+}
+
+/** Runs `act` and waits until `condition` holds, checking every 10 ms (the test's timeout bounds it). */
+async function until(condition: () => boolean, act: () => void = () => {}): Promise<void> {
+  act();
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Everything the server sends on `socket` until it closes the connection. */
+function readUntilClosed(socket: Socket): Promise<string> {
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  return new Promise((resolve) => socket.once('close', () => resolve(received)));
 }
 
 describe('with a shared volume', () => {
@@ -336,6 +369,31 @@ describe('with a shared volume', () => {
     });
   });
 
+  test('a client that disconnects mid-upload is logged as such, at info level, without a stack trace', async () => {
+    const socket = await openSocket(server.port);
+    socket.write(
+      'POST /api/guestbook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name": ',
+    );
+    await until(
+      () => logs.length > 0,
+      () => socket.destroy(),
+    );
+
+    expect(logs).toEqual([
+      {
+        level: 'info',
+        msg: 'request',
+        fields: {
+          method: 'POST',
+          path: '/api/guestbook',
+          status: undefined,
+          ms: expect.any(Number),
+          aborted: true,
+        },
+      },
+    ]);
+  });
+
   test('an unreadable volume spoils the guestbook, not the page', async () => {
     await rm(dir, { recursive: true });
 
@@ -348,6 +406,112 @@ describe('with a shared volume', () => {
       msg: 'guestbook unreadable',
       fields: { error: expect.any(String) },
     });
+  });
+});
+
+describe('slow clients', () => {
+  test('the limits: keep-alive outlasts the ALB idle timeout (60 s), headers and whole requests are bounded', () => {
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
+    expect(HEADERS_TIMEOUT_MS).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS);
+    expect(REQUEST_TIMEOUT_MS).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS);
+  });
+
+  test('a client sending its headers byte by byte is answered 408 and cut off at the headers timeout', async () => {
+    const { server, logs } = await start(undefined, { headersTimeoutMs: 300, requestTimeoutMs: 300 });
+    const socket = await openSocket(server.port);
+    const received = readUntilClosed(socket);
+    const trickle = setInterval(() => socket.writable && socket.write('X'), 50);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+
+    const answer = await received;
+    clearInterval(trickle);
+    await server.close();
+
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(logs.filter((line) => line.msg === 'request')).toEqual([]);
+  });
+
+  test('an idle keep-alive connection is not a slow request: it outlives the headers timeout', async () => {
+    const { server, url } = await start(undefined, { headersTimeoutMs: 200, requestTimeoutMs: 200 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<Socket>((resolve, reject) => {
+        httpRequest(url('/healthz'), { agent }, (response) =>
+          response.resume().on('end', () => resolve(response.socket)),
+        )
+          .on('error', reject)
+          .end();
+      });
+    const first = await get();
+    // node checks the timeouts once a second: at least one check passes while the connection idles
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const second = await get();
+    agent.destroy();
+    await server.close();
+
+    expect(second).toBe(first);
+  });
+
+  test('connections beyond the cap are closed before a byte is read; those within it are served', async () => {
+    const { server } = await start(undefined, { maxConnections: 3 });
+    const held = await Promise.all([1, 2, 3].map(() => openSocket(server.port)));
+
+    const refused = await readUntilClosed(await openSocket(server.port));
+    const served = readUntilClosed(held[0]);
+    held[0].end('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const answer = await served;
+    for (const socket of held) socket.destroy();
+    await server.close();
+
+    expect(refused).toBe('');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+});
+
+describe('draining (what SIGTERM starts)', () => {
+  test('during the drain period: /healthz 503, every answer says Connection: close, new connections are served', async () => {
+    const { server, url } = await start(undefined, { drainMs: 500 });
+    const closed = server.close();
+
+    const health = await fetch(url('/healthz'));
+    const page = await fetch(url('/'));
+
+    expect(health.status).toBe(503);
+    expect(await health.text()).toBe('draining\n');
+    expect(health.headers.get('connection')).toBe('close');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('connection')).toBe('close');
+    await closed;
+  });
+
+  test('at the end of the drain period: idle connections and clients still sending headers are closed, new ones refused', async () => {
+    const { server, url, logs } = await start(undefined, { drainMs: 300, shutdownTimeoutMs: 60_000 });
+    const agent = new Agent({ keepAlive: true });
+    await new Promise((resolve) =>
+      httpRequest(url('/healthz'), { agent }, (r) => r.resume().on('end', resolve)).end(),
+    );
+    const [idle] = Object.values(agent.freeSockets).flat() as Socket[];
+    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+    const slow = await openSocket(server.port);
+    slow.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const slowClosed = readUntilClosed(slow);
+
+    await server.close();
+    await Promise.all([idleClosed, slowClosed]);
+    const refused = await openSocket(server.port).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+    );
+    agent.destroy();
+
+    expect(refused).toBe(true);
+    expect(logs).toContainEqual({
+      level: 'info',
+      msg: 'drain period over: stopped accepting connections',
+      fields: { drainMs: 300, closedIdle: 2, inProgress: 0 },
+    });
+    expect(logs.map((line) => line.msg)).not.toContain('shutdown deadline reached, closing open connections');
   });
 });
 
