@@ -6,11 +6,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { InvalidEntryError, type Guestbook, type GuestbookEntry, type NewEntry } from './guestbook';
 import { HttpError, html, json, mediaType, readBody, text, type Reply } from './http';
 import { describeError, logToStdout, type Log } from './log';
-import { CONTENT_SECURITY_POLICY, renderPage, type GuestbookView } from './page';
+import { renderPage, type FormView, type GuestbookView } from './page';
 import type { RuntimeFacts } from './platform';
+import { refuseCrossSite, securityHeaders } from './security';
 
-/** Far above the largest valid entry (a few KiB even fully percent-encoded), far below anything that hurts. */
-export const MAX_BODY_BYTES = 16 * 1024;
+/**
+ * Far above the largest valid entry, fully percent-encoded: 280 characters of the longest emoji
+ * sequences (~35 bytes of UTF-8 each, 3 bytes per byte encoded) come to ~30 KiB.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
 export const LATEST_ENTRIES = 20;
 
 /**
@@ -29,7 +33,7 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /**
  * Slow clients (whether a phone on a bad network or a deliberate slowloris) get this long to send
  * the request headers, and this long for the whole request with its body. A load balancer sends the
- * headers in one go and streams at most 16 KiB of body, so these only ever bite a client that
+ * headers in one go and streams at most 64 KiB of body, so these only ever bite a client that
  * reaches the app directly (through an NLB, say) and dawdles. Timed from the request's first byte:
  * an idle keep-alive connection is governed by KEEP_ALIVE_TIMEOUT_MS alone.
  */
@@ -38,7 +42,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 /**
  * A load balancer reuses keep-alive connections, so it needs about as many as it has requests in
  * flight, a few dozen on a task this size. The cap bounds memory (each connection may buffer 16 KiB of
- * headers and 16 KiB of body: ~32 MiB at most) and file descriptors; connections over it are
+ * headers and 64 KiB of body: ~80 MiB at most) and file descriptors; connections over it are
  * closed at once, before a byte is read.
  */
 export const MAX_CONNECTIONS = 1_000;
@@ -82,14 +86,6 @@ type Route = Partial<Record<'GET' | 'POST', Handler>>;
 interface State {
   draining: boolean;
 }
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  // Every answer says which replica served it: a cached copy would show the wrong one.
-  'Cache-Control': 'no-store',
-};
 
 const NO_VOLUME = 'No shared volume is mounted here, so the guestbook is unavailable';
 
@@ -136,7 +132,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       dispatch(routes, request, path)
         .catch((error: unknown) => errorReply(error, path, log))
-        .then((reply) => send(response, reply, state.draining));
+        .then((reply) => send(request, response, reply, state.draining));
     },
   );
   server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
@@ -204,6 +200,9 @@ function createRoutes(options: ServerOptions, state: State, log: Log): Record<st
     }
   };
 
+  const page = async (status: number, form?: FormView) =>
+    html(status, renderPage({ facts: await facts, imageVersion, guestbook: await guestbookView(), form }));
+
   const requireGuestbook = (): Guestbook => {
     if (!guestbook) throw new HttpError(503, NO_VOLUME);
     return guestbook;
@@ -211,19 +210,19 @@ function createRoutes(options: ServerOptions, state: State, log: Log): Record<st
 
   const add = async (book: Guestbook, input: NewEntry): Promise<GuestbookEntry> => {
     const { platform, replicaId } = await facts;
-    try {
-      return await book.add(input, { platform, replica: replicaId });
-    } catch (error) {
-      if (error instanceof InvalidEntryError) throw new HttpError(400, `Invalid entry: ${error.message}`);
-      throw error;
-    }
+    return book.add(input, { platform, replica: replicaId });
+  };
+
+  /** Checks common to both ways of writing, before the body is read. */
+  const writableGuestbook = (request: IncomingMessage, type: string): Guestbook => {
+    const book = requireGuestbook();
+    refuseCrossSite(request);
+    requireMediaType(request, type);
+    return book;
   };
 
   return {
-    '/': {
-      GET: async () =>
-        html(200, renderPage({ facts: await facts, imageVersion, guestbook: await guestbookView() })),
-    },
+    '/': { GET: () => page(200) },
     // Liveness, and readiness to drain: 503 from SIGTERM on takes the replica out of the load balancer
     // (and a Kubernetes Service) even where nothing else does. It never checks the volume: one EFS
     // hiccup would fail every replica's check at once and the orchestrator would replace them all.
@@ -235,10 +234,16 @@ function createRoutes(options: ServerOptions, state: State, log: Log): Record<st
     },
     '/guestbook': {
       POST: async (request) => {
-        const book = requireGuestbook();
-        requireMediaType(request, 'application/x-www-form-urlencoded');
+        const book = writableGuestbook(request, 'application/x-www-form-urlencoded');
         const form = new URLSearchParams(await readBody(request, MAX_BODY_BYTES));
-        await add(book, { name: form.get('name') ?? '', message: form.get('message') ?? '' });
+        const values = { name: form.get('name') ?? '', message: form.get('message') ?? '' };
+        try {
+          await add(book, values);
+        } catch (error) {
+          // The page again, with what they typed and what to fix next to each field.
+          if (error instanceof InvalidEntryError) return page(400, { values, problems: error.problems });
+          throw error;
+        }
         // Post/Redirect/Get: the browser shows the page with a GET, so reloading it does not post again.
         return { status: 303, headers: { Location: '/' } };
       },
@@ -246,10 +251,14 @@ function createRoutes(options: ServerOptions, state: State, log: Log): Record<st
     '/api/guestbook': {
       GET: async () => json(200, { entries: await requireGuestbook().list(LATEST_ENTRIES) }),
       POST: async (request) => {
-        const book = requireGuestbook();
-        requireMediaType(request, 'application/json');
+        const book = writableGuestbook(request, 'application/json');
         const input = parseEntryJson(await readBody(request, MAX_BODY_BYTES));
-        return json(201, await add(book, input));
+        try {
+          return json(201, await add(book, input));
+        } catch (error) {
+          if (error instanceof InvalidEntryError) throw new HttpError(400, `Invalid entry: ${error.message}`);
+          throw error;
+        }
       },
     },
   };
@@ -304,11 +313,13 @@ function errorReply(error: unknown, path: string, log: Log): Reply {
   return { ...reply, headers: { ...reply.headers, ...known?.headers } };
 }
 
-function send(response: ServerResponse, reply: Reply, draining: boolean): void {
+function send(request: IncomingMessage, response: ServerResponse, reply: Reply, draining: boolean): void {
   if (response.destroyed) return; // the client went away before the answer was ready
   const body = reply.body ?? '';
   response.writeHead(reply.status, {
-    ...SECURITY_HEADERS,
+    ...securityHeaders(request),
+    // Every answer says which replica served it: a cached copy would show the wrong one.
+    'Cache-Control': 'no-store',
     ...reply.headers,
     'Content-Length': Buffer.byteLength(body),
     ...(draining ? { Connection: 'close' } : {}),

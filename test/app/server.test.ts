@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Guestbook, MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH } from '../../app/src/guestbook';
 import type { Log } from '../../app/src/log';
 import type { RuntimeFacts } from '../../app/src/platform';
+import { HTTPS_ONLY_HEADER_NAMES, SECURITY_HEADER_NAMES } from '../../app/src/security';
 import {
   HEADERS_TIMEOUT_MS,
   KEEP_ALIVE_TIMEOUT_MS,
@@ -52,8 +53,14 @@ async function start(guestbook?: Guestbook, options: Partial<ServerOptions> = {}
   return { server, logs, url: (path: string) => `http://127.0.0.1:${server.port}${path}` };
 }
 
-function postForm(url: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual', headers });
+}
+
+/** Entry files anywhere on the volume. */
+async function entryFiles(dir: string): Promise<string[]> {
+  const found = await readdir(dir, { withFileTypes: true, recursive: true });
+  return found.filter((file) => file.isFile()).map((file) => file.name);
 }
 
 function postJson(url: string, body: unknown): Promise<Response> {
@@ -122,6 +129,9 @@ describe('with a shared volume', () => {
     );
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('permissions-policy')).toMatch(/^camera=\(\), microphone=\(\)/);
+    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
     expect(response.headers.get('cache-control')).toBe('no-store');
     for (const fact of [
       'ECS on Fargate',
@@ -134,10 +144,26 @@ describe('with a shared volume', () => {
     ]) {
       expect(page).toContain(fact);
     }
-    expect(page).toContain(`maxlength="${NAME_MAX_LENGTH}"`);
-    expect(page).toContain(`maxlength="${MESSAGE_MAX_LENGTH}"`);
+    expect(page).toContain(
+      `Up to ${NAME_MAX_LENGTH} characters for the name and ${MESSAGE_MAX_LENGTH} for the message.`,
+    );
+    // browsers count maxlength in UTF-16 units: it would refuse 280 emoji the server accepts
+    expect(page).not.toContain('maxlength');
     expect(page).toContain('No entries yet');
   });
+
+  test.each(['/', '/healthz', '/api/info', '/api/guestbook', '/nowhere'])(
+    '%s carries every security header the app declares, and HSTS only when the request came over HTTPS',
+    async (path) => {
+      const plain = await fetch(url(path));
+      const overHttps = await fetch(url(path), { headers: { 'X-Forwarded-Proto': 'https' } });
+
+      const missing = SECURITY_HEADER_NAMES.filter((name) => !plain.headers.has(name));
+      expect(missing).toEqual([]);
+      expect(HTTPS_ONLY_HEADER_NAMES.filter((name) => plain.headers.has(name))).toEqual([]);
+      expect(overHttps.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    },
+  );
 
   test('HEAD answers like GET without a body', async () => {
     const response = await fetch(url('/'), { method: 'HEAD' });
@@ -203,11 +229,7 @@ describe('with a shared volume', () => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       writtenBy: { platform: 'ecs-fargate', replica: FACTS.replicaId },
     });
-    expect(await readdir(dir, { recursive: true })).toEqual([
-      expect.stringMatching(/^\d{4}-\d\d-\d\d$/),
-      expect.stringMatching(/^\d{4}-\d\d-\d\d\/\d\d$/),
-      expect.stringMatching(/\/\d\d\/[^/]+\.json$/),
-    ]);
+    expect(await entryFiles(dir)).toEqual([expect.stringMatching(/\.json$/)]);
   });
 
   test('entries are listed newest first, the latest 20 only', async () => {
@@ -241,6 +263,23 @@ describe('with a shared volume', () => {
     expect(page).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;more&#39;');
   });
 
+  test('a name of only spaces sends the page back with the problem next to the field and what was typed kept', async () => {
+    const response = await postForm(url('/guestbook'), { name: '   ', message: 'Hello <there>' });
+    const page = await response.text();
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page).toContain(
+      '<input id="name" name="name" required pattern=".*\\S.*" title="A name, not only spaces" autocomplete="nickname" value="   " aria-invalid="true" aria-describedby="name-problem" autofocus>\n<p class="problem" id="name-problem">Name is required</p>',
+    );
+    expect(page).toContain(
+      '<textarea id="message" name="message" required>\nHello &#60;there&#62;</textarea>',
+    );
+    expect(page).not.toContain('id="message-problem"');
+    expect(page).toContain('<h1>Running on');
+    expect(await entryFiles(dir)).toEqual([]);
+  });
+
   test('names and messages at the limits are accepted, trimmed first', async () => {
     const name = `  ${'n'.repeat(NAME_MAX_LENGTH)}  `;
     const response = await postJson(url('/api/guestbook'), { name, message: 'm'.repeat(MESSAGE_MAX_LENGTH) });
@@ -264,16 +303,35 @@ describe('with a shared volume', () => {
         { name: 'Ada', message: 'm'.repeat(MESSAGE_MAX_LENGTH + 1) },
       ],
       ['name is required', { name: '   ', message: 'hi' }],
-      ['message is required', { name: 'Ada', message: '' }],
+      ['message is required', { name: 'Ada', message: '\u0000' }],
     ])('invalid entry, %s: 400', async (reason, fields) => {
       const fromForm = await postForm(url('/guestbook'), fields);
       const fromJson = await postJson(url('/api/guestbook'), fields);
 
       expect(fromForm.status).toBe(400);
-      expect(await fromForm.text()).toContain(reason);
+      expect(await fromForm.text()).toContain(reason.replace(/^./, (first) => first.toUpperCase()));
       expect(fromJson.status).toBe(400);
-      expect(((await fromJson.json()) as { error: string }).error).toContain(reason);
-      expect(await readdir(dir)).toEqual([]);
+      expect(await fromJson.json()).toEqual({ error: `Invalid entry: ${reason}` });
+      expect(await entryFiles(dir)).toEqual([]);
+    });
+
+    test.each([
+      ['another site', { Origin: 'https://attacker.example', 'Sec-Fetch-Site': 'cross-site' }],
+      ['a sibling subdomain', { Origin: 'https://other.example.com', 'Sec-Fetch-Site': 'same-site' }],
+      ['another site, Origin alone', { Origin: 'https://attacker.example' }],
+      ['an opaque origin', { Origin: 'null' }],
+    ])('a write a browser sends for %s: 403, nothing stored', async (_, headers) => {
+      const fromForm = await postForm(url('/guestbook'), { name: 'Mallory', message: 'forged' }, headers);
+      const fromJson = await fetch(url('/api/guestbook'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ name: 'Mallory', message: 'forged' }),
+      });
+
+      expect(fromForm.status).toBe(403);
+      expect(await fromForm.text()).toMatch(/^Cross-site request refused: /);
+      expect(fromJson.status).toBe(403);
+      expect(await entryFiles(dir)).toEqual([]);
     });
 
     test('a body over the cap: 413, whether Content-Length announces it or not', async () => {
@@ -281,7 +339,7 @@ describe('with a shared volume', () => {
       const announced = await postJson(url('/api/guestbook'), oversized);
       const streamed = await postChunked(url('/guestbook'), 'application/x-www-form-urlencoded', [
         `name=Ada&message=`,
-        ...Array.from({ length: 40 }, () => 'x'.repeat(1024)),
+        ...Array.from({ length: MAX_BODY_BYTES / 1024 + 1 }, () => 'x'.repeat(1024)),
       ]);
 
       expect(announced.status).toBe(413);
@@ -297,7 +355,7 @@ describe('with a shared volume', () => {
       ]);
 
       expect(response.status).toBe(400);
-      expect(response.body).toContain('message is longer than');
+      expect(response.body).toContain(`Message is longer than ${MESSAGE_MAX_LENGTH} characters`);
     });
 
     test.each([
@@ -367,6 +425,20 @@ describe('with a shared volume', () => {
       expect(response.status).toBe(404);
       expect(await response.text()).toBe('Nothing at /wp-login.php\n');
     });
+  });
+
+  test.each([
+    ['a program (no Origin, no Sec-Fetch-Site)', () => ({})],
+    ['the page itself', (self: string) => ({ Origin: self, 'Sec-Fetch-Site': 'same-origin' })],
+    [
+      'the page behind a proxy that says which host it was sent to',
+      () => ({ Origin: 'https://www.example.org', 'X-Forwarded-Host': 'www.example.org' }),
+    ],
+  ])('a write from %s is stored', async (_, headers) => {
+    const response = await postForm(url('/guestbook'), { name: 'Ada', message: 'hi' }, headers(url('')));
+
+    expect(response.status).toBe(303);
+    expect(await entryFiles(dir)).toHaveLength(1);
   });
 
   test('a client that disconnects mid-upload is logged as such, at info level, without a stack trace', async () => {
