@@ -7,7 +7,9 @@ import { CONTENT_SECURITY_POLICY } from './page';
 const HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Our own pages only: other sites learn nothing. Not no-referrer: under it browsers send `Origin: null`
+  // with our own form posts, and refuseCrossSite needs the real one.
+  'Referrer-Policy': 'same-origin',
   // The page needs none of the browser's powerful features, so no injected or framed content gets them.
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
   // No other site's window keeps a handle on ours, and no other site can load our responses.
