@@ -256,7 +256,7 @@ function printTargets([bare, healthz, page, pageWithMany], drained, closedAtOnce
   ]);
   console.log(
     `\nSIGTERM after 1 s of load, load kept up ${LOAD_AFTER_SIGNAL_MS / 1000} s longer (the load balancer has not seen the replica go yet); ` +
-      `${drained.afterSignal} requests answered after the signal with the drain period, exit codes ${drained.exitCode} and ${closedAtOnce.exitCode}.`,
+      `${drained.afterSignal} requests sent after the signal to the one with a drain period; exit codes ${drained.exitCode} and ${closedAtOnce.exitCode}.`,
   );
 }
 
