@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Guestbook } from '../../app/src/guestbook';
-import { buildApp, startAppProcess, type AppProcess } from './support/app-process';
+import { BUILD_TIMEOUT_MS, buildApp, startAppProcess, type AppProcess } from './support/app-process';
 
 const CLIENTS = 4;
 const POSTS_PER_CLIENT = 250;
@@ -17,13 +17,12 @@ let app: Awaited<ReturnType<typeof buildApp>> | undefined;
 let volume: string;
 const servers: AppProcess[] = [];
 
-// Building the bundle and starting two servers can outlast jest's 5 s on a busy machine.
 beforeAll(async () => {
   app = await buildApp();
   volume = await mkdtemp(join(tmpdir(), 'guestbook-concurrency-'));
   const env = { GUESTBOOK_DIR: volume, SHUTDOWN_DRAIN_MS: '0' };
   for (let i = 0; i < 2; i++) servers.push(await startAppProcess(app.main, env));
-}, 30_000);
+}, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const server of servers) server.child.kill('SIGKILL');

@@ -7,14 +7,14 @@ import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:h
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, startAppProcess, type AppProcess } from './support/app-process';
+import { BUILD_TIMEOUT_MS, buildApp, startAppProcess, type AppProcess } from './support/app-process';
 
 let app: Awaited<ReturnType<typeof buildApp>>;
 let volume: string;
 
 beforeAll(async () => {
   app = await buildApp();
-});
+}, BUILD_TIMEOUT_MS);
 
 afterAll(() => app.remove());
 

@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 
 const REPO = join(__dirname, '../../..');
 
+/** For the hook that calls buildApp: a build takes a fraction of a second, many on a machine busy with other jobs. */
+export const BUILD_TIMEOUT_MS = 30_000;
+
 /** Builds app/src with the real build script into a private directory; returns the bundle's path. */
 export async function buildApp(): Promise<{ main: string; remove(): Promise<void> }> {
   const outdir = await mkdtemp(join(tmpdir(), 'app-bundle-'));
