@@ -482,8 +482,13 @@ describe('with a shared volume', () => {
 });
 
 describe('slow clients', () => {
-  test('the limits: keep-alive outlasts the ALB idle timeout (60 s), headers and whole requests are bounded', () => {
+  test('the limits: keep-alive outlasts the ALB idle timeout (60 s), headers and whole requests are bounded', async () => {
+    const { server, url } = await start();
+    const response = await fetch(url('/healthz'));
+    await server.close();
+
     expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
+    expect(response.headers.get('keep-alive')).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
     expect(HEADERS_TIMEOUT_MS).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS);
     expect(REQUEST_TIMEOUT_MS).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS);
   });
