@@ -1,6 +1,9 @@
 // Load figures for the sample app, next to a bare node:http "hello world" measured in the same run:
 // requests per second at 64 keep-alive connections, latency, server CPU per request and the resident
-// memory (RSS) under load. Run after `npm run build:app`: node bench/app-load.mjs
+// memory (RSS) under load; the page at 50 and at 5,000 guestbook entries; and the requests that fail
+// when the app gets SIGTERM under that load, with its drain period and without. Each figure is printed
+// next to its target. Run after `npm run build:app`: node bench/app-load.mjs
+// (APP_MAIN=<path to main.js> measures another build, an older commit's say.)
 //
 // Everything runs on this machine over loopback: the load generator is one Node process competing with
 // the server for CPU, so req/s is what this box manages, not what a task would. CPU time per request
@@ -14,13 +17,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { clearInterval, setInterval } from 'node:timers';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 
-const MAIN = join(import.meta.dirname, '../app/dist/main.js');
+const MAIN = process.env.APP_MAIN ?? join(import.meta.dirname, '../app/dist/main.js');
 const CONNECTIONS = 64;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const WARM_UP_MS = 1000;
 const ENTRIES = 50;
+const MANY_ENTRIES = 5000;
+/** SIGTERM case: the drain period, and how long the load goes on after the signal (the load balancer has not seen the replica go yet). */
+const DRAIN_MS = 2000;
+const LOAD_AFTER_SIGNAL_MS = 1000;
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 const BARE_SERVER = `
@@ -98,6 +105,40 @@ async function load(url, durationMs) {
   };
 }
 
+/**
+ * CONNECTIONS keep-alive loops on `/` across a SIGTERM: the signal after a second of load, the load
+ * kept up for LOAD_AFTER_SIGNAL_MS more, then stopped. Every request must get its 200.
+ */
+async function sigtermUnderLoad(server) {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const url = `http://127.0.0.1:${server.port}/`;
+  const exited = new Promise((resolve) => server.child.once('exit', (code) => resolve(code)));
+  let stopped = false;
+  let signalled = false;
+  const counts = { requests: 0, failed: 0, afterSignal: 0, errors: new Set() };
+  const loop = async () => {
+    while (!stopped) {
+      const afterSignal = signalled;
+      const status = await fetchStatus(url, agent).catch((error) => error.code ?? error.message);
+      counts.requests++;
+      if (afterSignal) counts.afterSignal++;
+      if (status !== 200) {
+        counts.failed++;
+        counts.errors.add(status);
+      }
+    }
+  };
+  const loops = Array.from({ length: CONNECTIONS }, loop);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  server.child.kill('SIGTERM');
+  signalled = true;
+  await new Promise((resolve) => setTimeout(resolve, LOAD_AFTER_SIGNAL_MS));
+  stopped = true;
+  await Promise.all(loops);
+  agent.destroy();
+  return { ...counts, errors: [...counts.errors], exitCode: await exited };
+}
+
 /** Warms the server up, then measures it, sampling its RSS while the load runs. */
 async function measure(name, server, path) {
   const url = `http://127.0.0.1:${server.port}${path}`;
@@ -143,7 +184,7 @@ function addEntry(port, i) {
   });
 }
 
-function printTable(results, idleRss) {
+function printTable(results) {
   const [bare] = results;
   const rows = [
     [
@@ -173,6 +214,10 @@ function printTable(results, idleRss) {
       String(r.failures),
     ]),
   ];
+  printRows(rows);
+}
+
+function printRows(rows) {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   for (const row of rows)
     console.log(
@@ -180,8 +225,89 @@ function printTable(results, idleRss) {
         .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
         .join('  '),
     );
+}
+
+function printTargets([bare, healthz, page, pageWithMany], drained, closedAtOnce) {
+  const ratio = (a, b) => a.perSecond / b.perSecond;
+  const failed = (run) =>
+    `${run.failed} of ${run.requests}${run.errors.length > 0 ? ` (${run.errors.join(', ')})` : ''}`;
+  console.log('');
+  printRows([
+    ['target', 'measured', 'wanted', ''],
+    [
+      '/healthz req/s vs bare node:http',
+      `${ratio(healthz, bare).toFixed(2)}x`,
+      '>= 0.8x',
+      ratio(healthz, bare) >= 0.8 ? 'met' : 'MISSED',
+    ],
+    [
+      `/ req/s at ${MANY_ENTRIES} entries vs at ${ENTRIES}`,
+      `${ratio(pageWithMany, page).toFixed(2)}x`,
+      '>= 0.8x',
+      ratio(pageWithMany, page) >= 0.8 ? 'met' : 'MISSED',
+    ],
+    [
+      `failed requests across SIGTERM, ${DRAIN_MS / 1000} s drain`,
+      failed(drained),
+      '0',
+      drained.failed === 0 ? 'met' : 'MISSED',
+    ],
+    ['  the same without a drain period (as before)', failed(closedAtOnce), '', ''],
+  ]);
   console.log(
-    `\napp RSS at rest with ${ENTRIES} entries: ${idleRss.toFixed(1)} MiB (a 512 MiB task leaves the rest to spare)`,
+    `\nSIGTERM after 1 s of load, load kept up ${LOAD_AFTER_SIGNAL_MS / 1000} s longer (the load balancer has not seen the replica go yet); ` +
+      `${drained.afterSignal} requests sent after the signal to the one with a drain period; exit codes ${drained.exitCode} and ${closedAtOnce.exitCode}.`,
+  );
+}
+
+if (!existsSync(MAIN)) {
+  console.error(`${MAIN} is missing: run npm run build:app first`);
+  process.exit(1);
+}
+
+/** Adds `count` entries through the API, `concurrency` at a time, as visitors would. */
+async function addEntries(port, count, concurrency = 32) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await addEntry(port, ++next);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+const volumes = [];
+const servers = [];
+const startApp = async (env = {}) => {
+  const volume = await mkdtemp(join(tmpdir(), 'bench-guestbook-'));
+  volumes.push(volume);
+  const app = await startServer([MAIN, 'serve'], { GUESTBOOK_DIR: volume, IMAGE_VERSION: 'bench', ...env });
+  servers.push(app);
+  return app;
+};
+try {
+  const bare = await startServer(['-e', BARE_SERVER]);
+  servers.push(bare);
+  const app = await startApp();
+  await addEntries(app.port, ENTRIES);
+  const idleRss = residentMiB(app.child.pid);
+  const seeding = performance.now();
+  const appWithMany = await startApp();
+  await addEntries(appWithMany.port, MANY_ENTRIES);
+  const seedSeconds = (performance.now() - seeding) / 1000;
+
+  const results = [];
+  results.push(await measure('bare node:http  /', bare, '/'));
+  results.push(await measure('app  /healthz', app, '/healthz'));
+  results.push(await measure(`app  / (${ENTRIES} entries)`, app, '/'));
+  results.push(await measure(`app  / (${MANY_ENTRIES} entries)`, appWithMany, '/'));
+  printTable(results);
+
+  const drained = await sigtermUnderLoad(await startApp({ SHUTDOWN_DRAIN_MS: String(DRAIN_MS) }));
+  const closedAtOnce = await sigtermUnderLoad(await startApp({ SHUTDOWN_DRAIN_MS: '0' }));
+  printTargets(results, drained, closedAtOnce);
+
+  console.log(
+    `\napp RSS at rest with ${ENTRIES} entries: ${idleRss.toFixed(1)} MiB (a 512 MiB task leaves the rest to spare); ` +
+      `${MANY_ENTRIES} entries added through the API in ${seedSeconds.toFixed(1)} s, all in the current hour: the layout's worst case`,
   );
   console.log(
     `${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s per case, loopback, node ${process.version}`,
@@ -192,29 +318,7 @@ function printTable(results, idleRss) {
   console.log(
     'CPU ms/req is the cost that carries over to a task: 0.25 vCPU serves about 250 / (CPU ms/req) req/s.',
   );
-}
-
-if (!existsSync(MAIN)) {
-  console.error(`${MAIN} is missing: run npm run build:app first`);
-  process.exit(1);
-}
-
-const volume = await mkdtemp(join(tmpdir(), 'bench-guestbook-'));
-const servers = [];
-try {
-  const bare = await startServer(['-e', BARE_SERVER]);
-  servers.push(bare);
-  const app = await startServer([MAIN, 'serve'], { GUESTBOOK_DIR: volume, IMAGE_VERSION: 'bench' });
-  servers.push(app);
-  for (let i = 1; i <= ENTRIES; i++) await addEntry(app.port, i);
-  const idleRss = residentMiB(app.child.pid);
-
-  const results = [];
-  results.push(await measure('bare node:http  /', bare, '/'));
-  results.push(await measure('app  /healthz', app, '/healthz'));
-  results.push(await measure(`app  / (${ENTRIES} entries)`, app, '/'));
-  printTable(results, idleRss);
 } finally {
   for (const { child } of servers) child.kill();
-  await rm(volume, { recursive: true, force: true });
+  await Promise.all(volumes.map((volume) => rm(volume, { recursive: true, force: true })));
 }

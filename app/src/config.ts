@@ -3,7 +3,7 @@
 // then fails visibly and rolls back.
 import { stat } from 'node:fs/promises';
 import type { PlatformHint } from './platform';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server';
+import { DEFAULT_DRAIN_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server';
 
 export interface ServeConfig {
   port: number;
@@ -11,6 +11,7 @@ export interface ServeConfig {
   guestbookDir?: string;
   imageVersion: string;
   platformHint?: PlatformHint;
+  drainMs: number;
   shutdownTimeoutMs: number;
 }
 
@@ -29,13 +30,21 @@ export function readServeConfig(env: NodeJS.ProcessEnv): ServeConfig {
       `PLATFORM must be one of ${PLATFORM_HINTS.join(', ')} or unset, got "${platformHint}"`,
     );
   }
+  // Both counted from SIGTERM; the stacks' stop timeouts leave room for them (docs/app.md).
+  const drainMs = integer(env, 'SHUTDOWN_DRAIN_MS', DEFAULT_DRAIN_MS, 0, 3_600_000);
+  const shutdownTimeoutMs = integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 3_600_000);
+  if (shutdownTimeoutMs < drainMs) {
+    throw new ConfigError(
+      `SHUTDOWN_TIMEOUT_MS must be at least SHUTDOWN_DRAIN_MS (${drainMs}), got "${shutdownTimeoutMs}"`,
+    );
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65_535),
     guestbookDir: env.GUESTBOOK_DIR || undefined,
     imageVersion: env.IMAGE_VERSION || 'dev',
     platformHint: platformHint as PlatformHint | undefined,
-    // ECS and Kubernetes both kill the container 30 s after SIGTERM by default: finish well before.
-    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 3_600_000),
+    drainMs,
+    shutdownTimeoutMs,
   };
 }
 

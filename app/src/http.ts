@@ -66,8 +66,10 @@ export function readBody(request: IncomingMessage, limit: number): Promise<strin
         reject(new HttpError(400, 'Request body is not valid UTF-8'));
       }
     });
-    request.on('error', reject);
-    // The client went away mid-body (a no-op once the promise has settled).
-    request.on('close', () => reject(new HttpError(400, 'Request body ended early')));
+    // The client went away mid-body ('error' is node's "aborted"; a no-op once the promise has settled).
+    // Its doing, not ours: an HttpError, so no error log, and the request line says `aborted`.
+    const endedEarly = () => reject(new HttpError(400, 'Request body ended early'));
+    request.on('error', endedEarly);
+    request.on('close', endedEarly);
   });
 }

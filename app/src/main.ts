@@ -16,7 +16,8 @@ const USAGE = `usage: node dist/main.js [command]
 
 commands:
   serve             run the web server (the default)
-                    environment: PORT, GUESTBOOK_DIR, IMAGE_VERSION, PLATFORM, SHUTDOWN_TIMEOUT_MS
+                    environment: PORT, GUESTBOOK_DIR, IMAGE_VERSION, PLATFORM,
+                    SHUTDOWN_DRAIN_MS, SHUTDOWN_TIMEOUT_MS
   summarize-object  write a JSON summary of one S3 object under the results prefix
                     environment: BUCKET, KEY, INPUT_PREFIX, RESULTS_PREFIX, MAX_OBJECT_BYTES
   prune             delete guestbook entries older than MAX_AGE_DAYS

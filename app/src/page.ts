@@ -1,7 +1,7 @@
 // The HTML page: one self-contained document (no scripts, fonts or images to fetch), so the
 // Content-Security-Policy can forbid everything except the one stylesheet below, identified by its hash.
 import { createHash } from 'node:crypto';
-import { MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, type GuestbookEntry } from './guestbook';
+import { MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, type GuestbookEntry, type NewEntry } from './guestbook';
 import { PLATFORMS, type Platform, type RuntimeFacts } from './platform';
 
 export type GuestbookView =
@@ -9,10 +9,18 @@ export type GuestbookView =
   | { state: 'unreadable'; volume: string }
   | { state: 'no-volume' };
 
+/** A form sent back: what the person typed, and what to fix next to each field. */
+export interface FormView {
+  values: NewEntry;
+  problems: Partial<Record<keyof NewEntry, string>>;
+}
+
 export interface PageView {
   facts: RuntimeFacts;
   imageVersion: string;
   guestbook: GuestbookView;
+  /** Absent on a fresh page: empty fields. */
+  form?: FormView;
 }
 
 /** Everything user-supplied goes through here on its way into HTML, text and attributes alike. */
@@ -56,6 +64,8 @@ form label { display: block; font-weight: 600; font-size: .9rem; margin: 0 0 .3r
 form input, form textarea { width: 100%; font: inherit; padding: .55rem .65rem; border: 1px solid #c3ccd6;
   border-radius: .45rem; margin: 0 0 .9rem; background: #fbfcfd; }
 form textarea { min-height: 7rem; resize: vertical; }
+form [aria-invalid="true"] { border-color: #b3261e; margin-bottom: .3rem; }
+.problem { margin: 0 0 .9rem; font-size: .85rem; font-weight: 600; color: #b3261e; }
 form input:focus, form textarea:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
 button { font: inherit; font-weight: 600; color: #fff; background: var(--accent); border: 0; border-radius: .45rem;
   padding: .6rem 1.1rem; cursor: pointer; }
@@ -88,7 +98,7 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function renderPage({ facts, imageVersion, guestbook }: PageView): string {
+export function renderPage({ facts, imageVersion, guestbook, form }: PageView): string {
   const factRows = [
     [facts.replicaKind, facts.replicaId],
     ['Availability zone', facts.availabilityZone],
@@ -121,7 +131,7 @@ ${factRows.map(([term, value]) => `<div><dt>${escapeHtml(term)}</dt><dd>${escape
 <h2>Guestbook</h2>
 <p class="lede">Entries are files on a volume every task and pod shares, so an entry written through one
 service shows up on all the others. Each one says which platform and ${facts.replicaKind} wrote it.</p>
-${guestbook.state === 'no-volume' ? renderNoVolume(facts) : renderGuestbook(guestbook, facts)}
+${guestbook.state === 'no-volume' ? renderNoVolume(facts) : renderGuestbook(guestbook, facts, form)}
 </div>
 </main>
 <footer><div class="wrap">The same facts as JSON: <a href="/api/info">/api/info</a>
@@ -140,6 +150,7 @@ without one; everything else on this page works.</p></div>`;
 function renderGuestbook(
   guestbook: Exclude<GuestbookView, { state: 'no-volume' }>,
   facts: RuntimeFacts,
+  form: FormView = { values: { name: '', message: '' }, problems: {} },
 ): string {
   const entries =
     guestbook.state === 'unreadable'
@@ -147,12 +158,29 @@ function renderGuestbook(
       : guestbook.entries.length === 0
         ? '<p class="empty">No entries yet. Be the first!</p>'
         : `<ol class="entries">\n${guestbook.entries.map((entry) => renderEntry(entry, facts)).join('\n')}\n</ol>`;
+  // A problem is announced with its field (aria-describedby) and the first one gets the focus.
+  const problem = (field: keyof NewEntry) => {
+    const text = form.problems[field];
+    if (text === undefined) return { attributes: '', after: '' };
+    const focus = Object.keys(form.problems)[0] === field ? ' autofocus' : '';
+    return {
+      attributes: ` aria-invalid="true" aria-describedby="${field}-problem"${focus}`,
+      after: `\n<p class="problem" id="${field}-problem">${escapeHtml(capitalize(text))}</p>`,
+    };
+  };
+  const name = problem('name');
+  const message = problem('message');
+  // No maxlength: browsers count UTF-16 units there, so 280 emoji would not fit; the server counts
+  // characters as a person sees them, and says so next to the field. The pattern refuses a name of
+  // spaces only before it is sent, where the browser can. The newline after <textarea> is the one
+  // HTML drops, so a message that starts with one keeps it.
   return `<div class="columns">
 <form class="card" method="post" action="/guestbook">
 <label for="name">Name</label>
-<input id="name" name="name" required maxlength="${NAME_MAX_LENGTH}" autocomplete="nickname">
+<input id="name" name="name" required pattern=".*\\S.*" title="A name, not only spaces" autocomplete="nickname" value="${escapeHtml(form.values.name)}"${name.attributes}>${name.after}
 <label for="message">Message</label>
-<textarea id="message" name="message" required maxlength="${MESSAGE_MAX_LENGTH}"></textarea>
+<textarea id="message" name="message" required${message.attributes}>
+${escapeHtml(form.values.message)}</textarea>${message.after}
 <button type="submit">Sign the guestbook</button>
 <p class="hint">Up to ${NAME_MAX_LENGTH} characters for the name and ${MESSAGE_MAX_LENGTH} for the message.</p>
 </form>
@@ -167,8 +195,8 @@ function renderEntry(entry: GuestbookEntry, facts: RuntimeFacts): string {
   const known = Object.hasOwn(PLATFORMS, platform) ? PLATFORMS[platform as Platform] : undefined;
   const mine = platform === facts.platform && replica === facts.replicaId;
   return `<li class="entry platform-${known ? platform : 'other'}${mine ? ' mine' : ''}">
-<span class="name">${escapeHtml(entry.name)}</span>
-<p class="message">${escapeHtml(entry.message)}</p>
+<span class="name" dir="auto">${escapeHtml(entry.name)}</span>
+<p class="message" dir="auto">${escapeHtml(entry.message)}</p>
 <p class="meta"><span class="badge">${escapeHtml(known?.name ?? platform)}</span>
 <span>${escapeHtml(known?.replicaKind ?? 'replica')} <code>${escapeHtml(shortId(replica))}</code>${mine ? ' <span class="this">(this one)</span>' : ''}</span>
 <time datetime="${escapeHtml(entry.createdAt)}">${escapeHtml(formatTime(entry.createdAt))}</time></p>
@@ -178,6 +206,10 @@ function renderEntry(entry: GuestbookEntry, facts: RuntimeFacts): string {
 /** ECS task ids are 32 hex digits; the first 8 tell tasks apart on a page, like short Git hashes. */
 function shortId(replica: string): string {
   return /^[0-9a-f]{32}$/.test(replica) ? replica.slice(0, 8) : replica;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** `2026-11-22T10:15:30.123Z` -> `2026-11-22 10:15:30 UTC`. */

@@ -16,14 +16,19 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     imageVersion: config.imageVersion,
     facts,
     guestbook,
+    drainMs: config.drainMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   });
   // Before announcing the server, so a SIGTERM that arrives right after startup still drains it.
   // `once`: a second signal gets node's default handling and ends the process at once (Ctrl-C twice).
   const stop = (signal: NodeJS.Signals) => {
-    // close() stops accepting before it returns, so whoever reads this log line can rely on that.
+    // close() starts draining before it returns, so whoever reads this log line can rely on that.
     const closed = server.close();
-    log('info', 'shutting down', { signal, shutdownTimeoutMs: config.shutdownTimeoutMs });
+    log('info', 'shutting down', {
+      signal,
+      drainMs: config.drainMs,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    });
     // Nothing else keeps the event loop busy, so once the server has closed node exits with status 0.
     void closed.then(() => log('info', 'stopped'));
   };

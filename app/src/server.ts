@@ -1,83 +1,145 @@
-// The web server: routes, the headers every response carries, one log line per request, and the
-// graceful shutdown that lets in-flight requests finish when the orchestrator stops this replica.
+// The web server: routes, the headers every response carries, one log line per request, the limits
+// that keep slow clients from holding it, and the graceful shutdown that lets a load balancer drain
+// this replica without a failed request.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { InvalidEntryError, type Guestbook, type GuestbookEntry, type NewEntry } from './guestbook';
 import { HttpError, html, json, mediaType, readBody, text, type Reply } from './http';
 import { describeError, logToStdout, type Log } from './log';
-import { CONTENT_SECURITY_POLICY, renderPage, type GuestbookView } from './page';
+import { renderPage, type FormView, type GuestbookView } from './page';
 import type { RuntimeFacts } from './platform';
+import { refuseCrossSite, securityHeaders } from './security';
 
-/** Far above the largest valid entry (a few KiB even fully percent-encoded), far below anything that hurts. */
-export const MAX_BODY_BYTES = 16 * 1024;
+/**
+ * Far above the largest valid entry, fully percent-encoded: 280 characters of the longest emoji
+ * sequences (~35 bytes of UTF-8 each, 3 bytes per byte encoded) come to ~30 KiB.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
 export const LATEST_ENTRIES = 20;
+
+/**
+ * After SIGTERM: how long the server keeps answering (with `Connection: close`, and 503 on /healthz)
+ * before it stops accepting connections, and the hard deadline for everything, both counted from the
+ * signal. docs/app.md sets them against each platform's timeline.
+ */
+export const DEFAULT_DRAIN_MS = 5_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * Longer than the ALB's 60 s idle timeout, so the load balancer always closes an idle connection
+ * first. The other way round, it can send a request just as node closes the connection, and answer 502.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * Slow clients (whether a phone on a bad network or a deliberate slowloris) get this long to send
+ * the request headers, and this long for the whole request with its body. A load balancer sends the
+ * headers in one go and streams at most 64 KiB of body, so these only ever bite a client that
+ * reaches the app directly (through an NLB, say) and dawdles. Timed from the request's first byte:
+ * an idle keep-alive connection is governed by KEEP_ALIVE_TIMEOUT_MS alone.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * A load balancer reuses keep-alive connections, so it needs about as many as it has requests in
+ * flight, a few dozen on a task this size. The cap bounds memory (each connection may buffer 16 KiB of
+ * headers and 64 KiB of body: ~80 MiB at most) and file descriptors; connections over it are
+ * closed at once, before a byte is read.
+ */
+export const MAX_CONNECTIONS = 1_000;
 
 export interface ServerOptions {
   /** 0 picks a free port. */
   port: number;
-  /** Default: every interface, IPv4 and IPv6. */
+  /** @default every interface, IPv4 and IPv6 */
   host?: string;
   imageVersion: string;
   /** Detected once at startup; requests wait for it only until it has settled. */
   facts: Promise<RuntimeFacts>;
   /** Absent when no shared volume is mounted (App Runner). */
   guestbook?: Guestbook;
-  /** How long a shutdown waits for in-flight requests before cutting their connections. */
+  /** @default DEFAULT_DRAIN_MS */
+  drainMs?: number;
+  /** @default DEFAULT_SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs?: number;
+  /** @default HEADERS_TIMEOUT_MS */
+  headersTimeoutMs?: number;
+  /** @default REQUEST_TIMEOUT_MS */
+  requestTimeoutMs?: number;
+  /** @default MAX_CONNECTIONS */
+  maxConnections?: number;
+  /** @default logToStdout */
   log?: Log;
 }
 
 export interface RunningServer {
   port: number;
   /**
-   * Stops gracefully: refuses new connections and closes idle keep-alive ones before it returns, then
-   * resolves once in-flight requests have finished (or were cut off at the shutdown deadline).
+   * Stops gracefully: answers on (with `Connection: close`, /healthz 503) for the drain period, then
+   * stops accepting and closes every connection without a request in progress, and resolves once the
+   * requests in progress have finished or were cut off at the shutdown deadline.
    */
   close(): Promise<void>;
 }
 
 type Handler = (request: IncomingMessage) => Promise<Reply>;
 type Route = Partial<Record<'GET' | 'POST', Handler>>;
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  // Every answer says which replica served it: a cached copy would show the wrong one.
-  'Cache-Control': 'no-store',
-};
+interface State {
+  draining: boolean;
+}
 
 const NO_VOLUME = 'No shared volume is mounted here, so the guestbook is unavailable';
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { log = logToStdout, shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS } = options;
-  const routes = createRoutes(options, log);
-  let draining = false;
+  const {
+    log = logToStdout,
+    drainMs = DEFAULT_DRAIN_MS,
+    shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  } = options;
+  const state: State = { draining: false };
+  const routes = createRoutes(options, state, log);
+  /** Every open connection, and how many requests each has in progress. */
+  const connections = new Map<Socket, number>();
+  const count = (socket: Socket, change: number) => {
+    const requests = connections.get(socket);
+    if (requests !== undefined) connections.set(socket, requests + change);
+  };
 
-  const server = createServer((request, response) => {
-    const started = performance.now();
-    const path = (request.url ?? '/').split('?')[0];
-    response.on('close', () => {
-      // Load balancer nodes and orchestrators each probe every few seconds: logging every success would
-      // bury the requests people make and cost log ingestion for nothing. Failed checks are still logged.
-      if (path === '/healthz' && response.statusCode === 200) return;
-      log('info', 'request', {
-        method: request.method,
-        path,
-        // No status when the connection closed before an answer went out (client gone, shutdown deadline).
-        status: response.headersSent ? response.statusCode : undefined,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-        ...(response.writableFinished ? {} : { aborted: true }),
+  const server = createServer(
+    {
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      // How often node enforces the two timeouts above: its default of 30 s would triple them.
+      connectionsCheckingInterval: 1_000,
+    },
+    (request, response) => {
+      const started = performance.now();
+      const path = (request.url ?? '/').split('?')[0];
+      count(request.socket, +1);
+      response.on('close', () => {
+        count(request.socket, -1);
+        // Load balancer nodes and orchestrators each probe every few seconds: logging every success
+        // would bury the requests people make and cost log ingestion for nothing. Failed checks are logged.
+        if (path === '/healthz' && response.statusCode === 200) return;
+        log('info', 'request', {
+          method: request.method,
+          path,
+          // No status when the connection closed before an answer went out (client gone, shutdown deadline).
+          status: response.headersSent ? response.statusCode : undefined,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          ...(response.writableFinished ? {} : { aborted: true }),
+        });
       });
-    });
-    dispatch(routes, request, path)
-      .catch((error: unknown) => errorReply(error, path, log))
-      .then((reply) => send(response, reply, draining));
+      dispatch(routes, request, path)
+        .catch((error: unknown) => errorReply(error, path, log))
+        .then((reply) => send(request, response, reply, state.draining));
+    },
+  );
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, 0);
+    socket.once('close', () => connections.delete(socket));
   });
-  // Longer than the ALB's 60 s idle timeout, so the load balancer always closes an idle connection
-  // first. The other way round, it can send a request just as node closes the connection, and answer 502.
-  server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -90,19 +152,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= new Promise<void>((resolve) => {
-      // From now on every response says `Connection: close`, so each busy keep-alive connection ends
-      // after its current request instead of waiting for another one.
-      draining = true;
+      // From now on every response says `Connection: close`, so each keep-alive connection ends after
+      // its next request, and the client (the load balancer) opens a new one for the one after. The
+      // server keeps listening: a load balancer that has not yet seen this replica go (Kubernetes
+      // removes it while SIGTERM is on its way) still gets answers. Closing an idle keep-alive
+      // connection now instead would race a request the client is sending on it: that request would
+      // get a reset (a 502 from the load balancer).
+      state.draining = true;
       const deadline = setTimeout(() => {
         log('warn', 'shutdown deadline reached, closing open connections', { shutdownTimeoutMs });
         server.closeAllConnections();
       }, shutdownTimeoutMs);
-      // Stops accepting and (Node 19 and later) closes the idle keep-alive connections at once; the
-      // callback runs when the last busy connection has closed.
-      server.close(() => {
-        clearTimeout(deadline);
-        resolve();
-      });
+      setTimeout(() => {
+        // By now the load balancer sends nothing more. What is left: connections idle since the
+        // signal, and clients still sending their headers, neither with a request to lose; and
+        // requests in progress, which finish (or meet the deadline).
+        server.close(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+        const idle = [...connections].filter(([, requests]) => requests === 0);
+        for (const [socket] of idle) socket.destroy();
+        log('info', 'drain period over: stopped accepting connections', {
+          drainMs,
+          closedIdle: idle.length,
+          inProgress: connections.size - idle.length,
+        });
+      }, drainMs);
     });
     return closed;
   };
@@ -110,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return { port: (server.address() as AddressInfo).port, close };
 }
 
-function createRoutes(options: ServerOptions, log: Log): Record<string, Route> {
+function createRoutes(options: ServerOptions, state: State, log: Log): Record<string, Route> {
   const { facts, guestbook, imageVersion } = options;
 
   const guestbookView = async (): Promise<GuestbookView> => {
@@ -124,6 +200,9 @@ function createRoutes(options: ServerOptions, log: Log): Record<string, Route> {
     }
   };
 
+  const page = async (status: number, form?: FormView) =>
+    html(status, renderPage({ facts: await facts, imageVersion, guestbook: await guestbookView(), form }));
+
   const requireGuestbook = (): Guestbook => {
     if (!guestbook) throw new HttpError(503, NO_VOLUME);
     return guestbook;
@@ -131,32 +210,40 @@ function createRoutes(options: ServerOptions, log: Log): Record<string, Route> {
 
   const add = async (book: Guestbook, input: NewEntry): Promise<GuestbookEntry> => {
     const { platform, replicaId } = await facts;
-    try {
-      return await book.add(input, { platform, replica: replicaId });
-    } catch (error) {
-      if (error instanceof InvalidEntryError) throw new HttpError(400, `Invalid entry: ${error.message}`);
-      throw error;
-    }
+    return book.add(input, { platform, replica: replicaId });
+  };
+
+  /** Checks common to both ways of writing, before the body is read. */
+  const writableGuestbook = (request: IncomingMessage, type: string): Guestbook => {
+    const book = requireGuestbook();
+    refuseCrossSite(request);
+    requireMediaType(request, type);
+    return book;
   };
 
   return {
-    '/': {
-      GET: async () =>
-        html(200, renderPage({ facts: await facts, imageVersion, guestbook: await guestbookView() })),
-    },
-    // Liveness only, deliberately: if it checked the volume, one EFS hiccup would fail every replica's
-    // health check at once and the orchestrator would replace them all. The page reports the volume instead.
-    '/healthz': { GET: async () => text(200, 'ok') },
+    '/': { GET: () => page(200) },
+    // Liveness, and readiness to drain: 503 from SIGTERM on takes the replica out of the load balancer
+    // (and a Kubernetes Service) even where nothing else does. It never checks the volume: one EFS
+    // hiccup would fail every replica's check at once and the orchestrator would replace them all.
+    // The page reports the volume instead.
+    '/healthz': { GET: async () => (state.draining ? text(503, 'draining') : text(200, 'ok')) },
     '/api/info': {
       GET: async () =>
         json(200, { ...(await facts), imageVersion, guestbook: { volume: guestbook?.dir ?? null } }),
     },
     '/guestbook': {
       POST: async (request) => {
-        const book = requireGuestbook();
-        requireMediaType(request, 'application/x-www-form-urlencoded');
+        const book = writableGuestbook(request, 'application/x-www-form-urlencoded');
         const form = new URLSearchParams(await readBody(request, MAX_BODY_BYTES));
-        await add(book, { name: form.get('name') ?? '', message: form.get('message') ?? '' });
+        const values = { name: form.get('name') ?? '', message: form.get('message') ?? '' };
+        try {
+          await add(book, values);
+        } catch (error) {
+          // The page again, with what they typed and what to fix next to each field.
+          if (error instanceof InvalidEntryError) return page(400, { values, problems: error.problems });
+          throw error;
+        }
         // Post/Redirect/Get: the browser shows the page with a GET, so reloading it does not post again.
         return { status: 303, headers: { Location: '/' } };
       },
@@ -164,10 +251,14 @@ function createRoutes(options: ServerOptions, log: Log): Record<string, Route> {
     '/api/guestbook': {
       GET: async () => json(200, { entries: await requireGuestbook().list(LATEST_ENTRIES) }),
       POST: async (request) => {
-        const book = requireGuestbook();
-        requireMediaType(request, 'application/json');
+        const book = writableGuestbook(request, 'application/json');
         const input = parseEntryJson(await readBody(request, MAX_BODY_BYTES));
-        return json(201, await add(book, input));
+        try {
+          return json(201, await add(book, input));
+        } catch (error) {
+          if (error instanceof InvalidEntryError) throw new HttpError(400, `Invalid entry: ${error.message}`);
+          throw error;
+        }
       },
     },
   };
@@ -222,11 +313,13 @@ function errorReply(error: unknown, path: string, log: Log): Reply {
   return { ...reply, headers: { ...reply.headers, ...known?.headers } };
 }
 
-function send(response: ServerResponse, reply: Reply, draining: boolean): void {
+function send(request: IncomingMessage, response: ServerResponse, reply: Reply, draining: boolean): void {
   if (response.destroyed) return; // the client went away before the answer was ready
   const body = reply.body ?? '';
   response.writeHead(reply.status, {
-    ...SECURITY_HEADERS,
+    ...securityHeaders(request),
+    // Every answer says which replica served it: a cached copy would show the wrong one.
+    'Cache-Control': 'no-store',
     ...reply.headers,
     'Content-Length': Buffer.byteLength(body),
     ...(draining ? { Connection: 'close' } : {}),

@@ -56,3 +56,35 @@ test('entries show which platform and replica wrote them, in UTC', () => {
   expect(page).toContain('<span class="badge">from-the-future</span>\n<span>replica <code>r1</code></span>');
   expect(page).toContain('<time datetime="2026-11-22T10:15:30.123Z">2026-11-22 10:15:30 UTC</time>');
 });
+
+test('a form sent back keeps what was typed, escaped, and says what to fix next to each field', () => {
+  const page = renderPage({
+    facts: FACTS,
+    imageVersion: 'dev',
+    guestbook: { state: 'ready', volume: '/mnt/guestbook', entries: [] },
+    form: {
+      values: { name: '"><script>', message: '\nfirst line kept</textarea>' },
+      problems: { message: 'message is required' },
+    },
+  });
+
+  expect(page).toContain('value="&#34;&#62;&#60;script&#62;">');
+  expect(page).toContain(
+    '<textarea id="message" name="message" required aria-invalid="true" aria-describedby="message-problem" autofocus>\n\nfirst line kept&#60;/textarea&#62;</textarea>\n<p class="problem" id="message-problem">Message is required</p>',
+  );
+  expect(page).not.toContain('name-problem');
+});
+
+test('names and messages are shown in their own direction, isolated from the text around them', () => {
+  const page = renderPage({
+    facts: FACTS,
+    imageVersion: 'dev',
+    guestbook: {
+      state: 'ready',
+      volume: '/mnt/guestbook',
+      entries: [entry({ platform: 'ecs-ec2', replica: 'r1' })],
+    },
+  });
+
+  expect(page).toContain('<span class="name" dir="auto">Ada</span>\n<p class="message" dir="auto">hi</p>');
+});

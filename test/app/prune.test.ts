@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Guestbook } from '../../app/src/guestbook';
-import { buildApp, runCommand } from './support/app-process';
+import { BUILD_TIMEOUT_MS, buildApp, runCommand } from './support/app-process';
 
 const WRITER = { platform: 'ecs-fargate', replica: 'task-1' };
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,7 +13,7 @@ let volume: string;
 
 beforeAll(async () => {
   app = await buildApp();
-});
+}, BUILD_TIMEOUT_MS);
 
 afterAll(() => app.remove());
 

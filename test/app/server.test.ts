@@ -1,12 +1,23 @@
-// The web server over real HTTP on loopback: pages, API, headers, logging, and every kind of bad input.
-import { request as httpRequest } from 'node:http';
+// The web server over real HTTP on loopback: pages, API, headers, logging, every kind of bad input, slow
+// clients, and draining for a load balancer.
+import { Agent, request as httpRequest } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Guestbook, MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH } from '../../app/src/guestbook';
 import type { Log } from '../../app/src/log';
 import type { RuntimeFacts } from '../../app/src/platform';
-import { MAX_BODY_BYTES, startServer, type RunningServer } from '../../app/src/server';
+import { HTTPS_ONLY_HEADER_NAMES, SECURITY_HEADER_NAMES } from '../../app/src/security';
+import {
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_BODY_BYTES,
+  REQUEST_TIMEOUT_MS,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../../app/src/server';
 
 const FACTS: RuntimeFacts = {
   platform: 'ecs-fargate',
@@ -25,7 +36,8 @@ interface Logged {
   fields?: Record<string, unknown>;
 }
 
-async function start(guestbook?: Guestbook) {
+/** A server on loopback; no drain period unless a test asks for one, so closing it is instant. */
+async function start(guestbook?: Guestbook, options: Partial<ServerOptions> = {}) {
   const logs: Logged[] = [];
   const log: Log = (level, msg, fields) => logs.push({ level, msg, fields });
   const server = await startServer({
@@ -34,13 +46,21 @@ async function start(guestbook?: Guestbook) {
     imageVersion: 'v1.2.3',
     facts: Promise.resolve(FACTS),
     guestbook,
+    drainMs: 0,
     log,
+    ...options,
   });
   return { server, logs, url: (path: string) => `http://127.0.0.1:${server.port}${path}` };
 }
 
-function postForm(url: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual', headers });
+}
+
+/** Entry files anywhere on the volume. */
+async function entryFiles(dir: string): Promise<string[]> {
+  const found = await readdir(dir, { withFileTypes: true, recursive: true });
+  return found.filter((file) => file.isFile()).map((file) => file.name);
 }
 
 function postJson(url: string, body: unknown): Promise<Response> {
@@ -60,6 +80,26 @@ function postChunked(url: string, type: string, chunks: string[]): Promise<{ sta
     for (const chunk of chunks) request.write(chunk);
     request.end();
   });
+}
+
+/** A raw TCP connection to the server, for clients that misbehave in ways fetch cannot. */
+async function openSocket(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  return socket;
+}
+
+/** Runs `act` and waits until `condition` holds, checking every 10 ms (the test's timeout bounds it). */
+async function until(condition: () => boolean, act: () => void = () => {}): Promise<void> {
+  act();
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Everything the server sends on `socket` until it closes the connection. */
+function readUntilClosed(socket: Socket): Promise<string> {
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  return new Promise((resolve) => socket.once('close', () => resolve(received)));
 }
 
 describe('with a shared volume', () => {
@@ -88,7 +128,10 @@ describe('with a shared volume', () => {
       /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+={0,2}'; form-action 'self'/,
     );
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    expect(response.headers.get('permissions-policy')).toMatch(/^camera=\(\), microphone=\(\)/);
+    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
     expect(response.headers.get('cache-control')).toBe('no-store');
     for (const fact of [
       'ECS on Fargate',
@@ -101,10 +144,26 @@ describe('with a shared volume', () => {
     ]) {
       expect(page).toContain(fact);
     }
-    expect(page).toContain(`maxlength="${NAME_MAX_LENGTH}"`);
-    expect(page).toContain(`maxlength="${MESSAGE_MAX_LENGTH}"`);
+    expect(page).toContain(
+      `Up to ${NAME_MAX_LENGTH} characters for the name and ${MESSAGE_MAX_LENGTH} for the message.`,
+    );
+    // browsers count maxlength in UTF-16 units: it would refuse 280 emoji the server accepts
+    expect(page).not.toContain('maxlength');
     expect(page).toContain('No entries yet');
   });
+
+  test.each(['/', '/healthz', '/api/info', '/api/guestbook', '/nowhere'])(
+    '%s carries every security header the app declares, and HSTS only when the request came over HTTPS',
+    async (path) => {
+      const plain = await fetch(url(path));
+      const overHttps = await fetch(url(path), { headers: { 'X-Forwarded-Proto': 'https' } });
+
+      const missing = SECURITY_HEADER_NAMES.filter((name) => !plain.headers.has(name));
+      expect(missing).toEqual([]);
+      expect(HTTPS_ONLY_HEADER_NAMES.filter((name) => plain.headers.has(name))).toEqual([]);
+      expect(overHttps.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    },
+  );
 
   test('HEAD answers like GET without a body', async () => {
     const response = await fetch(url('/'), { method: 'HEAD' });
@@ -170,7 +229,7 @@ describe('with a shared volume', () => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       writtenBy: { platform: 'ecs-fargate', replica: FACTS.replicaId },
     });
-    expect(await readdir(dir)).toEqual([expect.stringMatching(/\.json$/)]);
+    expect(await entryFiles(dir)).toEqual([expect.stringMatching(/\.json$/)]);
   });
 
   test('entries are listed newest first, the latest 20 only', async () => {
@@ -204,6 +263,23 @@ describe('with a shared volume', () => {
     expect(page).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;more&#39;');
   });
 
+  test('a name of only spaces sends the page back with the problem next to the field and what was typed kept', async () => {
+    const response = await postForm(url('/guestbook'), { name: '   ', message: 'Hello <there>' });
+    const page = await response.text();
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page).toContain(
+      '<input id="name" name="name" required pattern=".*\\S.*" title="A name, not only spaces" autocomplete="nickname" value="   " aria-invalid="true" aria-describedby="name-problem" autofocus>\n<p class="problem" id="name-problem">Name is required</p>',
+    );
+    expect(page).toContain(
+      '<textarea id="message" name="message" required>\nHello &#60;there&#62;</textarea>',
+    );
+    expect(page).not.toContain('id="message-problem"');
+    expect(page).toContain('<h1>Running on');
+    expect(await entryFiles(dir)).toEqual([]);
+  });
+
   test('names and messages at the limits are accepted, trimmed first', async () => {
     const name = `  ${'n'.repeat(NAME_MAX_LENGTH)}  `;
     const response = await postJson(url('/api/guestbook'), { name, message: 'm'.repeat(MESSAGE_MAX_LENGTH) });
@@ -227,16 +303,35 @@ describe('with a shared volume', () => {
         { name: 'Ada', message: 'm'.repeat(MESSAGE_MAX_LENGTH + 1) },
       ],
       ['name is required', { name: '   ', message: 'hi' }],
-      ['message is required', { name: 'Ada', message: '' }],
+      ['message is required', { name: 'Ada', message: '\u0000' }],
     ])('invalid entry, %s: 400', async (reason, fields) => {
       const fromForm = await postForm(url('/guestbook'), fields);
       const fromJson = await postJson(url('/api/guestbook'), fields);
 
       expect(fromForm.status).toBe(400);
-      expect(await fromForm.text()).toContain(reason);
+      expect(await fromForm.text()).toContain(reason.replace(/^./, (first) => first.toUpperCase()));
       expect(fromJson.status).toBe(400);
-      expect(((await fromJson.json()) as { error: string }).error).toContain(reason);
-      expect(await readdir(dir)).toEqual([]);
+      expect(await fromJson.json()).toEqual({ error: `Invalid entry: ${reason}` });
+      expect(await entryFiles(dir)).toEqual([]);
+    });
+
+    test.each([
+      ['another site', { Origin: 'https://attacker.example', 'Sec-Fetch-Site': 'cross-site' }],
+      ['a sibling subdomain', { Origin: 'https://other.example.com', 'Sec-Fetch-Site': 'same-site' }],
+      ['another site, Origin alone', { Origin: 'https://attacker.example' }],
+      ['an opaque origin', { Origin: 'null' }],
+    ])('a write a browser sends for %s: 403, nothing stored', async (_, headers) => {
+      const fromForm = await postForm(url('/guestbook'), { name: 'Mallory', message: 'forged' }, headers);
+      const fromJson = await fetch(url('/api/guestbook'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ name: 'Mallory', message: 'forged' }),
+      });
+
+      expect(fromForm.status).toBe(403);
+      expect(await fromForm.text()).toMatch(/^Cross-site request refused: /);
+      expect(fromJson.status).toBe(403);
+      expect(await entryFiles(dir)).toEqual([]);
     });
 
     test('a body over the cap: 413, whether Content-Length announces it or not', async () => {
@@ -244,7 +339,7 @@ describe('with a shared volume', () => {
       const announced = await postJson(url('/api/guestbook'), oversized);
       const streamed = await postChunked(url('/guestbook'), 'application/x-www-form-urlencoded', [
         `name=Ada&message=`,
-        ...Array.from({ length: 40 }, () => 'x'.repeat(1024)),
+        ...Array.from({ length: MAX_BODY_BYTES / 1024 + 1 }, () => 'x'.repeat(1024)),
       ]);
 
       expect(announced.status).toBe(413);
@@ -260,7 +355,7 @@ describe('with a shared volume', () => {
       ]);
 
       expect(response.status).toBe(400);
-      expect(response.body).toContain('message is longer than');
+      expect(response.body).toContain(`Message is longer than ${MESSAGE_MAX_LENGTH} characters`);
     });
 
     test.each([
@@ -332,6 +427,45 @@ describe('with a shared volume', () => {
     });
   });
 
+  test.each([
+    ['a program (no Origin, no Sec-Fetch-Site)', () => ({})],
+    ['the page itself', (self: string) => ({ Origin: self, 'Sec-Fetch-Site': 'same-origin' })],
+    [
+      'the page behind a proxy that says which host it was sent to',
+      () => ({ Origin: 'https://www.example.org', 'X-Forwarded-Host': 'www.example.org' }),
+    ],
+  ])('a write from %s is stored', async (_, headers) => {
+    const response = await postForm(url('/guestbook'), { name: 'Ada', message: 'hi' }, headers(url('')));
+
+    expect(response.status).toBe(303);
+    expect(await entryFiles(dir)).toHaveLength(1);
+  });
+
+  test('a client that disconnects mid-upload is logged as such, at info level, without a stack trace', async () => {
+    const socket = await openSocket(server.port);
+    socket.write(
+      'POST /api/guestbook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name": ',
+    );
+    await until(
+      () => logs.length > 0,
+      () => socket.destroy(),
+    );
+
+    expect(logs).toEqual([
+      {
+        level: 'info',
+        msg: 'request',
+        fields: {
+          method: 'POST',
+          path: '/api/guestbook',
+          status: undefined,
+          ms: expect.any(Number),
+          aborted: true,
+        },
+      },
+    ]);
+  });
+
   test('an unreadable volume spoils the guestbook, not the page', async () => {
     await rm(dir, { recursive: true });
 
@@ -344,6 +478,117 @@ describe('with a shared volume', () => {
       msg: 'guestbook unreadable',
       fields: { error: expect.any(String) },
     });
+  });
+});
+
+describe('slow clients', () => {
+  test('the limits: keep-alive outlasts the ALB idle timeout (60 s), headers and whole requests are bounded', async () => {
+    const { server, url } = await start();
+    const response = await fetch(url('/healthz'));
+    await server.close();
+
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
+    expect(response.headers.get('keep-alive')).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
+    expect(HEADERS_TIMEOUT_MS).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS);
+    expect(REQUEST_TIMEOUT_MS).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS);
+  });
+
+  test('a client sending its headers byte by byte is answered 408 and cut off at the headers timeout', async () => {
+    const { server, logs } = await start(undefined, { headersTimeoutMs: 300, requestTimeoutMs: 300 });
+    const socket = await openSocket(server.port);
+    const received = readUntilClosed(socket);
+    const trickle = setInterval(() => socket.writable && socket.write('X'), 50);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+
+    const answer = await received;
+    clearInterval(trickle);
+    await server.close();
+
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(logs.filter((line) => line.msg === 'request')).toEqual([]);
+  });
+
+  test('an idle keep-alive connection is not a slow request: it outlives the headers timeout', async () => {
+    const { server, url } = await start(undefined, { headersTimeoutMs: 200, requestTimeoutMs: 200 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<Socket>((resolve, reject) => {
+        httpRequest(url('/healthz'), { agent }, (response) =>
+          response.resume().on('end', () => resolve(response.socket)),
+        )
+          .on('error', reject)
+          .end();
+      });
+    const first = await get();
+    // node checks the timeouts once a second: at least one check passes while the connection idles
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const second = await get();
+    agent.destroy();
+    await server.close();
+
+    expect(second).toBe(first);
+  });
+
+  test('connections beyond the cap are closed before a byte is read; those within it are served', async () => {
+    const { server } = await start(undefined, { maxConnections: 3 });
+    const held = await Promise.all([1, 2, 3].map(() => openSocket(server.port)));
+
+    const refused = await readUntilClosed(await openSocket(server.port));
+    const served = readUntilClosed(held[0]);
+    held[0].end('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const answer = await served;
+    for (const socket of held) socket.destroy();
+    await server.close();
+
+    expect(refused).toBe('');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+});
+
+describe('draining (what SIGTERM starts)', () => {
+  test('during the drain period: /healthz 503, every answer says Connection: close, new connections are served', async () => {
+    const { server, url } = await start(undefined, { drainMs: 500 });
+    const closed = server.close();
+
+    const health = await fetch(url('/healthz'));
+    const page = await fetch(url('/'));
+
+    expect(health.status).toBe(503);
+    expect(await health.text()).toBe('draining\n');
+    expect(health.headers.get('connection')).toBe('close');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('connection')).toBe('close');
+    await closed;
+  });
+
+  test('at the end of the drain period: idle connections and clients still sending headers are closed, new ones refused', async () => {
+    const { server, url, logs } = await start(undefined, { drainMs: 300, shutdownTimeoutMs: 60_000 });
+    const agent = new Agent({ keepAlive: true });
+    await new Promise((resolve) =>
+      httpRequest(url('/healthz'), { agent }, (r) => r.resume().on('end', resolve)).end(),
+    );
+    const [idle] = Object.values(agent.freeSockets).flat() as Socket[];
+    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+    const slow = await openSocket(server.port);
+    slow.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const slowClosed = readUntilClosed(slow);
+
+    await server.close();
+    await Promise.all([idleClosed, slowClosed]);
+    const refused = await openSocket(server.port).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+    );
+    agent.destroy();
+
+    expect(refused).toBe(true);
+    expect(logs).toContainEqual({
+      level: 'info',
+      msg: 'drain period over: stopped accepting connections',
+      fields: { drainMs: 300, closedIdle: 2, inProgress: 0 },
+    });
+    expect(logs.map((line) => line.msg)).not.toContain('shutdown deadline reached, closing open connections');
   });
 });
 

@@ -7,7 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Guestbook } from '../../app/src/guestbook';
 import type { Log, LogLevel } from '../../app/src/log';
 import { addToGuestbook, runWorker, type QueueMessage } from '../../app/src/worker';
-import { buildApp, runCommand, startCommand } from './support/app-process';
+import { BUILD_TIMEOUT_MS, buildApp, runCommand, startCommand } from './support/app-process';
 import { FakeQueue } from './support/fake-sqs';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-west-1' };
@@ -147,7 +147,7 @@ describe('the bundled worker command', () => {
 
   beforeAll(async () => {
     app = await buildApp();
-  });
+  }, BUILD_TIMEOUT_MS);
 
   afterAll(() => app.remove());
 

@@ -1,7 +1,9 @@
 // Browser check of the real page, run by CI after `npm run build:app`: node test/browser/guestbook.mjs
 // It starts the bundled server (app/dist/main.js) on loopback as if it were an ECS on Fargate task (a
 // fake task metadata endpoint stands in for the ECS agent), signs the guestbook in Chromium through
-// playwright-core, checks the entry is listed and saves a screenshot (path in SCREENSHOT).
+// playwright-core, checks the entry is listed and saves a screenshot (path in SCREENSHOT). Then, with
+// JavaScript off, what a person gets wrong: a name of spaces stays in the browser, a message of 281
+// emoji comes back from the server with the problem next to it and nothing typed lost, 280 go in.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -25,7 +27,10 @@ const TASK = {
   Cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/containers-on-aws',
 };
 
-/** Entries "other replicas" wrote earlier, as files on the shared volume, in the store's file format. */
+/**
+ * Entries "other replicas" wrote earlier, as files on the shared volume, in the flat layout versions
+ * before the hour directories wrote (the page still lists those).
+ */
 const EARLIER_ENTRIES = [
   [
     'ecs-ec2',
@@ -117,8 +122,49 @@ async function check(url) {
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`screenshot: ${SCREENSHOT}`);
+    await checkMistakes(browser, url);
   } finally {
     await browser.close();
+  }
+}
+
+/** What a person gets wrong, with JavaScript off: the form works without it (the page has none). */
+async function checkMistakes(browser, url) {
+  const context = await browser.newContext({
+    javaScriptEnabled: false,
+    viewport: { width: 1100, height: 900 },
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.fill('#name', '   ');
+    await page.fill('#message', 'Only spaces for a name');
+    await page.click('button[type=submit]');
+    assert((await page.locator('#name:invalid').count()) === 1, 'the browser refuses a name of only spaces');
+    assert((await page.locator('.problem').count()) === 0, 'and sends nothing');
+
+    const family = '👨‍👩‍👧';
+    await page.fill('#name', 'Ada');
+    await page.fill('#message', family.repeat(281));
+    const [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    assert(response.status() === 400, `281 emoji are refused with 400 (got ${response.status()})`);
+    assert(
+      (await page.textContent('#message-problem')) === 'Message is longer than 280 characters',
+      'the problem is shown next to the message',
+    );
+    assert((await page.inputValue('#name')) === 'Ada', 'the name typed is kept');
+    assert((await page.inputValue('#message')) === family.repeat(281), 'the message typed is kept');
+    assert((await page.textContent('h1')).includes('ECS on Fargate'), 'it is the whole page again');
+
+    await page.fill('#message', family.repeat(280));
+    await page.click('button[type=submit]');
+    await page.waitForURL(url);
+    assert(
+      (await page.locator('.entry .message').first().textContent()) === family.repeat(280),
+      '280 emoji are 280 characters: the entry is listed',
+    );
+  } finally {
+    await context.close();
   }
 }
 

@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 
 const REPO = join(__dirname, '../../..');
 
+/** For the hook that calls buildApp: a build takes a fraction of a second, many on a machine busy with other jobs. */
+export const BUILD_TIMEOUT_MS = 30_000;
+
 /** Builds app/src with the real build script into a private directory; returns the bundle's path. */
 export async function buildApp(): Promise<{ main: string; remove(): Promise<void> }> {
   const outdir = await mkdtemp(join(tmpdir(), 'app-bundle-'));
@@ -20,10 +23,12 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-/** A command of the bundled app, running: its JSON log lines as they arrive, and its exit. */
+/** A command of the bundled app, running: its JSON log lines as they arrive, stderr, and its exit. */
 export interface CommandProcess {
   child: ChildProcess;
   logs: LogLine[];
+  /** Everything written to stderr so far: a command prints stack traces and fatal messages there. */
+  stderr(): string;
   /** Resolves with the first log line carrying `msg`, including one already logged. */
   waitForLog(msg: string): Promise<LogLine>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -41,8 +46,10 @@ export function startCommand(
 ): CommandProcess {
   const child = spawn(process.execPath, [main, command], {
     env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const logs: LogLine[] = [];
   const waiting: { msg: string; resolve(line: LogLine): void }[] = [];
   let buffered = '';
@@ -65,7 +72,7 @@ export function startCommand(
       waiting.push({ msg, resolve });
       void exited.then(() => reject(new Error(`exited without logging "${msg}"`)));
     });
-  return { child, logs, waitForLog, exited };
+  return { child, logs, stderr: () => stderr, waitForLog, exited };
 }
 
 /** Starts `node <main> serve` on a free loopback port and waits until it listens. */
