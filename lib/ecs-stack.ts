@@ -7,7 +7,11 @@ import type { EcsConfig } from './config';
 import { sampleAppSettings } from './ecs/app-settings';
 import { ec2CapacityProvider } from './ecs/ec2-capacity';
 import { addGuestbookVolume, EfsGuestbook, sampleAppGuestbook } from './ecs/guestbook-volume';
-import { sampleAppLoadBalancing, sampleAppNetworkLoadBalancer } from './ecs/load-balancing';
+import {
+  FARGATE_SPOT_SHUTDOWN,
+  sampleAppLoadBalancing,
+  sampleAppNetworkLoadBalancer,
+} from './ecs/load-balancing';
 import { rollingDeployment } from './ecs/rolling-deployment';
 import { SampleAppTask } from './ecs/sample-app-task';
 import { scaleSampleAppServices } from './ecs/scaling';
@@ -67,7 +71,11 @@ export class EcsStack extends Stack {
 
     const bothTasks = { image, cpu: config.taskCpu, memoryMiB: config.taskMemoryMiB, logGroup, secrets };
     const ec2Task = new SampleAppTask(this, 'Ec2Task', { ...bothTasks, launchType: 'ec2' });
-    const fargateTask = new SampleAppTask(this, 'FargateTask', { ...bothTasks, launchType: 'fargate' });
+    const fargateTask = new SampleAppTask(this, 'FargateTask', {
+      ...bothTasks,
+      launchType: 'fargate',
+      shutdown: policy.fargateSpot ? FARGATE_SPOT_SHUTDOWN : undefined,
+    });
     for (const task of [ec2Task, fargateTask]) {
       addGuestbookVolume(task.taskDefinition, task.container, this.guestbook);
     }

@@ -15,7 +15,21 @@ export const SAMPLE_APP = {
   guestbookMountPath: '/mnt/guestbook',
   /** Seconds from start to a passing health check, with margin: grace periods derive from it. */
   startupSeconds: 10,
+  /**
+   * On SIGTERM the app drains (503 on /healthz, `Connection: close`) for `drainSeconds`, then stops
+   * accepting, and cuts what is left at `timeoutSeconds` after the signal (docs/app.md). The app's
+   * defaults; a platform that needs longer sets SHUTDOWN_DRAIN_MS and SHUTDOWN_TIMEOUT_MS.
+   */
+  shutdown: { drainSeconds: 5, timeoutSeconds: 10 },
+  /** What a stop timeout or grace period adds to the app's own deadline, so SIGKILL never cuts it. */
+  stopMarginSeconds: 5,
 } as const;
+
+/** How long the app drains and when it must be gone, after SIGTERM. */
+export interface SampleAppShutdown {
+  readonly drainSeconds: number;
+  readonly timeoutSeconds: number;
+}
 
 /** Environment variables the app reads. */
 export interface SampleAppEnvironment {
@@ -25,6 +39,9 @@ export interface SampleAppEnvironment {
   readonly GUESTBOOK_DIR?: string;
   /** Only where the platform cannot be detected from inside: `apprunner`, `express`. */
   readonly PLATFORM?: 'apprunner' | 'express';
+  /** Only where the app's defaults (SAMPLE_APP.shutdown) are too short for the platform. */
+  readonly SHUTDOWN_DRAIN_MS?: string;
+  readonly SHUTDOWN_TIMEOUT_MS?: string;
 }
 
 /** The sample app's image as every platform stack runs it: `repository:tag`. */

@@ -476,6 +476,33 @@ describe('ECS stack: two services', () => {
   });
 });
 
+describe('ECS stack: tasks stop without dropping requests', () => {
+  const environment = (v: Built, task: string) =>
+    Object.fromEntries((container(v, task).Environment ?? []).map((e: any) => [e.Name, e.Value]));
+
+  test.each(['sandbox', 'production'] as const)(
+    '%s, EC2: the app drains on its defaults; SIGKILL comes 5 s after its 10 s deadline',
+    (variant) => {
+      expect(container(built[variant], TASKS.ec2).StopTimeout).toBe(15);
+      expect(environment(built[variant], TASKS.ec2)).not.toHaveProperty('SHUTDOWN_DRAIN_MS');
+    },
+  );
+
+  test('production, Fargate only: the same defaults', () => {
+    expect(container(built.production, TASKS.fargate).StopTimeout).toBe(15);
+    expect(environment(built.production, TASKS.fargate)).not.toHaveProperty('SHUTDOWN_DRAIN_MS');
+  });
+
+  test('sandbox, Fargate Spot: an interrupted task stays registered, so it drains until health checks fail', () => {
+    // 3 failed checks 10 s apart take it out of the target group: drain 40 s, deadline 50 s, kill at 55 s
+    expect(environment(built.sandbox, TASKS.fargate)).toMatchObject({
+      SHUTDOWN_DRAIN_MS: '40000',
+      SHUTDOWN_TIMEOUT_MS: '50000',
+    });
+    expect(container(built.sandbox, TASKS.fargate).StopTimeout).toBe(55);
+  });
+});
+
 describe('ECS stack: one ALB in front of both', () => {
   test('an internet-facing ALB in the public subnets, one HTTP listener, default spread evenly over both services', () => {
     const v = built.sandbox;

@@ -882,6 +882,14 @@ describe('the sample app on Kubernetes', () => {
     });
   });
 
+  test('a pod stops without dropping requests: preStop sleep while the ALB lets go, then the app drains', () => {
+    const pod = object(app(built.sandbox), 'Deployment').spec.template.spec;
+    // endpoints and the ALB target are removed as SIGTERM is sent: the sleep keeps serving meanwhile
+    expect(container(built.sandbox).lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } } });
+    // SIGKILL only after the sleep (15 s), the app's own deadline (10 s) and a margin (5 s)
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+  });
+
   test("non-root as the image's user, read-only root file system, no privileges, no service account token", () => {
     const pod = object(app(built.sandbox), 'Deployment').spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });

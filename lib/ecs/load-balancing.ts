@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import { accessLogBucket } from '../access-log-bucket';
 import type { EcsConfig } from '../config';
-import { SAMPLE_APP } from '../sample-app';
+import { SAMPLE_APP, type SampleAppShutdown } from '../sample-app';
 import type { StagePolicy } from '../stage';
 
 /** ALB health checks on /healthz; the services' grace period is derived from them. */
@@ -13,6 +13,16 @@ export const HEALTH_CHECK = {
   interval: Duration.seconds(10),
   healthyThresholdCount: 2,
   unhealthyThresholdCount: 3,
+};
+
+/**
+ * How a task on Fargate Spot stops. An interrupted FARGATE_SPOT task can stay registered in its target
+ * group until it has stopped: only failing health checks (interval x unhealthy threshold) take it out
+ * of rotation, so it keeps answering, `/healthz` with 503, that long plus a margin, then exits.
+ */
+export const FARGATE_SPOT_SHUTDOWN: SampleAppShutdown = {
+  drainSeconds: HEALTH_CHECK.interval.toSeconds() * HEALTH_CHECK.unhealthyThresholdCount + 10,
+  timeoutSeconds: HEALTH_CHECK.interval.toSeconds() * HEALTH_CHECK.unhealthyThresholdCount + 20,
 };
 
 /**

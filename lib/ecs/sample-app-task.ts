@@ -1,9 +1,14 @@
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SAMPLE_APP, type SampleAppEnvironment, type SampleAppImage } from '../sample-app';
+import {
+  SAMPLE_APP,
+  type SampleAppEnvironment,
+  type SampleAppImage,
+  type SampleAppShutdown,
+} from '../sample-app';
 
 /** Where the task runs: an EC2 instance of our capacity provider, or Fargate. */
 export type EcsLaunchType = 'ec2' | 'fargate';
@@ -17,6 +22,11 @@ export interface SampleAppTaskProps {
   readonly logGroup: logs.ILogGroup;
   /** Environment variables whose values ECS fetches at task start; only the execution role can read them. */
   readonly secrets?: Record<string, ecs.Secret>;
+  /**
+   * How the app stops on SIGTERM; the container's stop timeout covers its deadline.
+   * @default SAMPLE_APP.shutdown, the app's own defaults
+   */
+  readonly shutdown?: SampleAppShutdown;
 }
 
 /**
@@ -31,6 +41,7 @@ export class SampleAppTask extends Construct {
   constructor(scope: Construct, id: string, props: SampleAppTaskProps) {
     super(scope, id);
     const { launchType, image } = props;
+    const shutdown = props.shutdown ?? SAMPLE_APP.shutdown;
     const taskPrincipal = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
 
     // Task role (concept: "ECS task role"): what the app itself may call on AWS. One per service, so
@@ -74,7 +85,12 @@ export class SampleAppTask extends Construct {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
       portMappings: [{ containerPort: SAMPLE_APP.port, name: 'http' }],
-      environment: { IMAGE_VERSION: image.tag } satisfies SampleAppEnvironment,
+      environment: {
+        IMAGE_VERSION: image.tag,
+        ...shutdownEnvironment(shutdown),
+      } satisfies SampleAppEnvironment,
+      // ECS sends SIGKILL this long after SIGTERM: after the app's own deadline, never before
+      stopTimeout: Duration.seconds(shutdown.timeoutSeconds + SAMPLE_APP.stopMarginSeconds),
       secrets: props.secrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: launchType }),
       // the app writes only to the guestbook volume
@@ -86,4 +102,14 @@ export class SampleAppTask extends Construct {
         'Plain environment holds only the image tag and the mount path; secrets arrive through `secrets`',
     });
   }
+}
+
+/** The app's shutdown settings as environment variables, where they differ from its defaults. */
+function shutdownEnvironment(shutdown: SampleAppShutdown): Partial<SampleAppEnvironment> {
+  return shutdown === SAMPLE_APP.shutdown
+    ? {}
+    : {
+        SHUTDOWN_DRAIN_MS: String(shutdown.drainSeconds * 1000),
+        SHUTDOWN_TIMEOUT_MS: String(shutdown.timeoutSeconds * 1000),
+      };
 }

@@ -1,8 +1,11 @@
-import { Chart, Duration, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import type { Construct } from 'constructs';
 import { SAMPLE_APP } from '../sample-app';
 import { ALB_INGRESS_CLASS } from './load-balancer-controller';
+
+/** Long enough for the load balancer controller to take the pod's target out of the ALB. */
+const PRE_STOP_SLEEP_SECONDS = 15;
 
 /** The sample app's namespace; with the `fargate` node type, the Fargate profile selects it. */
 export const SAMPLE_APP_NAMESPACE = 'sample-app';
@@ -85,6 +88,10 @@ export class SampleAppChart extends Chart {
       // the image's user, and no token: the app never calls the Kubernetes API
       securityContext: { user: SAMPLE_APP.user.uid, group: SAMPLE_APP.user.gid, ensureNonRoot: true },
       automountServiceAccountToken: false,
+      // SIGKILL comes this long after the pod starts terminating: the preStop sleep, then the app's deadline
+      terminationGracePeriod: Duration.seconds(
+        PRE_STOP_SLEEP_SECONDS + SAMPLE_APP.shutdown.timeoutSeconds + SAMPLE_APP.stopMarginSeconds,
+      ),
       containers: [
         {
           name: SAMPLE_APP_NAME,
@@ -145,6 +152,16 @@ export class SampleAppChart extends Chart {
         },
       ],
     });
+
+    // Kubernetes removes the pod from its endpoints (and the controller from the ALB) at the same time
+    // as it sends SIGTERM, not before: a preStop sleep keeps the app serving normally until the ALB has
+    // stopped sending, then SIGTERM starts its drain. Kubernetes' own sleep action (1.30+; the image
+    // would otherwise need a `sleep` binary), which cdk8s-plus does not type yet.
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/containers/0/lifecycle', {
+        preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } },
+      }),
+    );
 
     // Kubernetes' target tracking: keep average CPU near 70 % of the request (metrics-server supplies it)
     new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
