@@ -1,4 +1,4 @@
-// `prune`: the scheduled task (seeds: "ECS tasks invoked by EventBridge Scheduler"). EventBridge
+// `prune`: the scheduled task (concept: "ECS tasks invoked by EventBridge Scheduler"). EventBridge
 // Scheduler starts it, once a day by default, with the guestbook volume mounted: it deletes the entries
 // older than MAX_AGE_DAYS, and temporary files a crashed writer left behind. Safe to run while the web
 // servers write, and twice at once: see Guestbook.prune.

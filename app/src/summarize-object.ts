@@ -1,4 +1,4 @@
-// `summarize-object`: the task an S3 upload starts (seeds: "ECS tasks invoked by EventBridge"). For each
+// `summarize-object`: the task an S3 upload starts (concept: "ECS tasks invoked by EventBridge"). For each
 // object created under the input prefix, EventBridge runs one Fargate task and hands it the bucket and
 // key as environment overrides. The task reads the object and writes a small JSON summary of it under
 // the results prefix, outside the input prefix, so a result never starts another task.

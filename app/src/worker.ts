@@ -1,4 +1,4 @@
-// `worker`: the queue worker (seeds: "ECS - SQS queue example"). The tasks of a Fargate service take
+// `worker`: the queue worker (concept: "ECS - SQS queue example"). The tasks of a Fargate service take
 // guestbook entries from an SQS queue and add them to the shared volume, where every platform's page
 // shows them. The service scales on the queue's backlog, to zero when it is empty (lib/ecs-patterns).
 //
