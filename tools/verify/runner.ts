@@ -78,13 +78,17 @@ export interface CheckContext {
  * throws Skip to skip, and throws anything else to fail: the message becomes the reason.
  */
 export class Recorder {
-  readonly checks: Check[] = [];
-
   constructor(
     readonly clock: Clock,
     readonly signal: AbortSignal,
     private readonly print: (check: Check) => void = () => {},
+    readonly checks: Check[] = [],
   ) {}
+
+  /** The same record, with another signal: destroy and the leftover hunt go on after Ctrl-C. */
+  withSignal(signal: AbortSignal): Recorder {
+    return new Recorder(this.clock, signal, this.print, this.checks);
+  }
 
   /** Runs one check; resolves with true when it passed. Ctrl-C propagates after the check is recorded. */
   async check(

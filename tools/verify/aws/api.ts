@@ -63,7 +63,7 @@ export interface Api {
     ];
     DescribeTaskDefinition: [
       { taskDefinition: string },
-      { taskDefinition?: { containerDefinitions?: { name?: string; command?: string[] }[] } },
+      { taskDefinition?: { status?: string; containerDefinitions?: { name?: string }[] } },
     ];
     UpdateService: [
       { cluster: string; service: string; forceNewDeployment: boolean },
@@ -206,14 +206,10 @@ export interface Api {
     ];
     GetObject: [{ Bucket: string; Key: string }, { Body?: { transformToString(): Promise<string> } }];
   };
-  // Amazon SQS API Reference: SendMessage, CreateQueue, GetQueueAttributes, ReceiveMessage, DeleteQueue
+  // Amazon SQS API Reference: SendMessage, CreateQueue, ReceiveMessage, DeleteQueue
   sqs: {
     SendMessage: [{ QueueUrl: string; MessageBody: string }, { MessageId?: string }];
     CreateQueue: [{ QueueName: string; Attributes: Record<string, string> }, { QueueUrl?: string }];
-    GetQueueAttributes: [
-      { QueueUrl: string; AttributeNames: string[] },
-      { Attributes?: Record<string, string> },
-    ];
     ReceiveMessage: [
       { QueueUrl: string; WaitTimeSeconds: number; MaxNumberOfMessages: number },
       { Messages?: { MessageId?: string; Body?: string }[] },
@@ -240,6 +236,8 @@ export interface Api {
       { Name: string; GroupName?: string },
       {
         Target?: {
+          /** The cluster a schedule with ECS parameters runs its task in. */
+          Arn?: string;
           EcsParameters?: {
             TaskDefinitionArn?: string;
             NetworkConfiguration?: {
