@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, UsageError, USAGE, type Options } from './args';
 import { sdkAws } from './aws/sdk';
-import { realProcesses } from './cdk';
+import { ASSEMBLY_DIR, realProcesses } from './cdk';
 import { DEFAULT_TIMINGS } from './live/context';
 import { formatCheck, summary, writeReport } from './report';
 import { describe, Recorder, realClock } from './runner';
@@ -67,6 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
     processes: realProcesses(root),
     root,
     reportDir,
+    assemblyDir: path.join(root, ASSEMBLY_DIR),
     docker: process.env.CDK_DOCKER ?? 'docker',
     timings: DEFAULT_TIMINGS,
     signal: interrupt.signal,

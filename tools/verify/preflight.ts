@@ -12,7 +12,7 @@ import { estimateStack, HOURS_PER_MONTH, loadPriceTable, sumHourly } from '../co
 import { withDependencies } from '../cost/report';
 import type { Options } from './args';
 import { isAwsError, type Aws } from './aws/api';
-import { ASSEMBLY_DIR, cdkCommand, synthArgs, type Processes } from './cdk';
+import { cdkCommand, synthArgs, type Processes } from './cdk';
 import { Skip, VerifyError, type Recorder } from './runner';
 import { stackOf, type AwsTarget } from './targets';
 
@@ -36,6 +36,8 @@ export interface PreflightTools {
   readonly processes: Processes;
   readonly root: string;
   readonly reportDir: string;
+  /** Where the run's cloud assembly goes: build/verify.out (ASSEMBLY_DIR) under the repository. */
+  readonly assemblyDir: string;
   /** `docker`, or CDK_DOCKER as the CDK CLI reads it. */
   readonly docker: string;
 }
@@ -140,7 +142,7 @@ export async function preflight(
     });
   }
 
-  const assembly = path.join(tools.root, ASSEMBLY_DIR);
+  const assembly = tools.assemblyDir;
   const stacks = new Map<AwsTarget, string[]>();
   const hourly = new Map<AwsTarget, number>();
   ready.push(
