@@ -339,3 +339,42 @@ export async function allPages<T, R>(
   } while (token);
   return all;
 }
+
+/** Every operation above, as data: test/verify/sdk.test.ts checks each is a command of its SDK package. */
+export const OPERATIONS = {
+  sts: { GetCallerIdentity: true },
+  cloudformation: { DescribeStacks: true, ListStackResources: true },
+  iam: { GetRole: true },
+  ecs: {
+    DescribeServices: true,
+    DescribeTasks: true,
+    RunTask: true,
+    DescribeTaskDefinition: true,
+    UpdateService: true,
+    DescribeExpressGatewayService: true,
+  },
+  elbv2: { DescribeTargetHealth: true, DescribeLoadBalancers: true, DescribeTargetGroups: true },
+  ecr: { DescribeImageScanFindings: true },
+  eks: {
+    DescribeCluster: true,
+    ListNodegroups: true,
+    DescribeNodegroup: true,
+    ListAddons: true,
+    DescribeAddon: true,
+  },
+  apprunner: { ListServices: true, DescribeService: true },
+  tagging: { GetResources: true },
+  logs: { DescribeLogGroups: true },
+  ec2: {
+    DescribeVolumes: true,
+    DescribeNetworkInterfaces: true,
+    DescribeSecurityGroups: true,
+    DescribeInstances: true,
+  },
+  s3: { PutObject: true, ListObjectsV2: true, GetObject: true },
+  sqs: { SendMessage: true, CreateQueue: true, ReceiveMessage: true, DeleteQueue: true },
+  sns: { Subscribe: true, Unsubscribe: true },
+  scheduler: { GetSchedule: true },
+  kms: { DescribeKey: true },
+  secretsmanager: { DescribeSecret: true },
+} as const satisfies { [S in Service]: Record<Operation<S>, true> };
