@@ -60,6 +60,28 @@ describe('two replicas on one volume', () => {
     expect(shared?.evidence).toHaveLength(3);
   });
 
+  test('a replica on a volume of its own fails the shared storage check', async () => {
+    const volume = await mkdtemp(join(tmpdir(), 'verify-apart-'));
+    const apart = await startLocal(app.main, { replicas: 1, volume });
+    try {
+      const r = recorder();
+
+      await appChecks(
+        r,
+        'local',
+        { ...localApp(local), replicas: { pinned: [local.replicaUrls[0], apart.replicaUrls[0]] } },
+        TIMINGS,
+      );
+
+      const shared = r.checks.find((c) => c.name.startsWith('shared storage'));
+      expect(shared?.result).toBe('fail');
+      expect(shared?.reason).toMatch(/^local \d+ does not list entry /);
+    } finally {
+      await apart.stop();
+      await rm(volume, { recursive: true, force: true });
+    }
+  });
+
   test('the evidence names status codes and the two writers', async () => {
     const r = recorder();
 
@@ -73,28 +95,6 @@ describe('two replicas on one volume', () => {
       /entries written by local \d+ and by local \d+, both listed in one read/,
     );
   });
-});
-
-test('replicas with a volume each fail the shared storage check', async () => {
-  const volumes = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'verify-apart-'))));
-  const apart = await Promise.all(volumes.map((volume) => startLocal(app.main, { replicas: 1, volume })));
-  try {
-    const r = recorder();
-
-    await appChecks(
-      r,
-      'local',
-      { ...localApp(apart[0]), replicas: { pinned: apart.map((a) => a.replicaUrls[0]) } },
-      TIMINGS,
-    );
-
-    const shared = r.checks.find((c) => c.name.startsWith('shared storage'));
-    expect(shared?.result).toBe('fail');
-    expect(shared?.reason).toMatch(/^local \d+ does not list entry /);
-  } finally {
-    await Promise.all(apart.map((a) => a.stop()));
-    await Promise.all(volumes.map((v) => rm(v, { recursive: true, force: true })));
-  }
 });
 
 test('nothing listening: /healthz fails after its bound and no further check runs', async () => {
