@@ -141,6 +141,11 @@ test('tagged but gone or not ours: terminated instances, keys pending deletion, 
                     ResourceARN: ARN('sqs', 'coa-ecs-patterns-Queue'),
                     Tags: [{ Key: 'aws:cloudformation:stack-name', Value: 'coa-ecs-patterns' }],
                   },
+                  // made outside any template, in another deployment's cluster
+                  {
+                    ResourceARN: ARN('ecs', 'task/other-ecs-Cluster1A2B/0a1b2c'),
+                    Tags: [{ Key: 'stage', Value: 'sandbox' }],
+                  },
                 ]
               : [],
         }),
@@ -185,6 +190,26 @@ test('a tagged queue of the run that still exists is a leftover', async () => {
       id: QUEUE,
       command: `aws sqs delete-queue --queue-url https://sqs.${REGION}.amazonaws.com/123456789012/coa-registry-Queue --region ${REGION}`,
     },
+  ]);
+});
+
+test('made outside the templates but named after what the run deployed: a leftover', async () => {
+  const NODEGROUP = ARN('eks', 'nodegroup/coa-eks/SpotNodes/0a1b');
+  const aws = fakeAws(
+    clean({
+      tagging: {
+        GetResources: ({ TagFilters }) => ({
+          ResourceTagMappingList:
+            TagFilters[0].Key === 'project'
+              ? [{ ResourceARN: NODEGROUP, Tags: [{ Key: 'stage', Value: 'sandbox' }] }]
+              : [],
+        }),
+      },
+    }),
+  );
+
+  expect((await hunt(aws, SCOPE)).map((l) => l.command)).toEqual([
+    `aws eks delete-nodegroup --cluster-name coa-eks --nodegroup-name SpotNodes --region ${REGION}`,
   ]);
 });
 

@@ -120,9 +120,10 @@ export async function hunt(aws: Aws, scope: HuntScope): Promise<Leftover[]> {
         { Key: 'stage', Values: [scope.stage] },
       ])
     ).filter((r) => {
-      // the run's own, or made outside any template
+      // the run's own: made by one of its stacks, or outside them (tasks, instances) and named after one
       const stack = r.Tags?.find((t) => t.Key === STACK_NAME_TAG)?.Value;
-      return stack === undefined || scope.stacks.includes(stack);
+      if (stack !== undefined) return scope.stacks.includes(stack);
+      return [...scope.stacks, ...inventory.eksClusters].some((name) => r.ResourceARN?.includes(name));
     }),
     ...(
       await Promise.all(

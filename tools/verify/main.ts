@@ -40,10 +40,13 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const interrupt = new AbortController();
   const standing = new Set<string>();
-  process.on('SIGINT', () => {
+  /** The question being asked, if any: Ctrl-C answers it "no". */
+  let asking: AbortController | undefined;
+  const onInterrupt = () => {
     if (!interrupt.signal.aborted) {
       process.stderr.write('\nverify: stopping (Ctrl-C again to quit at once)\n');
       interrupt.abort();
+      asking?.abort();
       return;
     }
     if (standing.size > 0) {
@@ -52,7 +55,8 @@ async function main(argv: readonly string[]): Promise<number> {
       );
     }
     process.exit(130);
-  });
+  };
+  process.on('SIGINT', onInterrupt);
 
   await rm(reportDir, { recursive: true, force: true });
   await mkdir(reportDir, { recursive: true });
@@ -62,6 +66,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const readline = process.stdin.isTTY
     ? createInterface({ input: process.stdin, output: process.stdout })
     : undefined;
+  // in a terminal, readline receives Ctrl-C itself
+  readline?.on('SIGINT', onInterrupt);
   const tools: VerifyTools = {
     connect: () => sdkAws(options.config.env?.region),
     processes: realProcesses(root),
@@ -73,8 +79,17 @@ async function main(argv: readonly string[]): Promise<number> {
     signal: interrupt.signal,
     interactive: readline !== undefined,
     ask: async (question, fallback) => {
-      const answer = ((await readline?.question(question)) ?? '').trim().toLowerCase();
-      return answer === '' ? fallback : answer.startsWith('y');
+      asking = new AbortController();
+      try {
+        const answer = ((await readline?.question(question, { signal: asking.signal })) ?? '')
+          .trim()
+          .toLowerCase();
+        return answer === '' ? fallback : answer.startsWith('y');
+      } catch {
+        return false;
+      } finally {
+        asking = undefined;
+      }
     },
     print: (text) => process.stdout.write(`${text}\n`),
     standing,
