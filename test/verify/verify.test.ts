@@ -279,3 +279,22 @@ test('asked first, with the account, region and price at rest; no: nothing deplo
   ]);
   expect(cdkCalls(processes.calls)).toEqual(['synth']);
 });
+
+test('a stack that does not delete stops the run: the next target would deploy into what still stands', async () => {
+  const { run, recorder, processes } = setup(['apprunner', 'express', '--yes'], {
+    answer: ({ args }) =>
+      args[1] === 'destroy' && args.at(-1) === 'coa-registry'
+        ? { code: 1, tail: ['coa-registry: DELETE_FAILED'] }
+        : undefined,
+  });
+
+  await run();
+
+  expect(cdkCalls(processes.calls).slice(-3)).toEqual([
+    'deploy coa-apprunner',
+    'destroy coa-apprunner',
+    'destroy coa-registry',
+  ]);
+  expect(byName(recorder.checks, 'destroy coa-registry')?.result).toBe('fail');
+  expect(recorder.checks.filter((c) => c.target === 'express')).toEqual([]);
+});

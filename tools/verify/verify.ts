@@ -89,16 +89,12 @@ export async function verifyAws(options: Options, recorder: Recorder, tools: Ver
       });
       return { vpcs: [], ecsClusters: [], eksClusters: [], appRunnerServices: [] };
     });
-    if (await destroy(target, created, cleanup, stackTools))
-      created.forEach((stack) => tools.standing.delete(stack));
-    await leftoverCheck(
-      cleanup,
-      target,
-      plan.aws,
-      { stage: options.config.stage, stacks: created, inventory },
-      tools.timings,
-    );
-    if (interrupted) break;
+    const destroyed = await destroy(target, created, cleanup, stackTools);
+    if (destroyed) created.forEach((stack) => tools.standing.delete(stack));
+    const scope = { stage: options.config.stage, stacks: created, inventory };
+    await leftoverCheck(cleanup, target, plan.aws, scope, tools.timings);
+    // a next target would deploy into the stacks still standing, and fail to destroy them in turn
+    if (interrupted || !destroyed) break;
   }
   return ran;
 }

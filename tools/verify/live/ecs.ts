@@ -43,11 +43,10 @@ export async function ecsChecks(live: LiveContext): Promise<void> {
     live.timings.http,
   );
   if (live.deep) {
-    for (const [i, service] of services.entries()) {
+    for (const service of services) {
       await live.check(
         `forced new deployment of ${service.split('/').pop()} under load: 0 failed requests`,
-        (context) =>
-          deploymentUnderLoad(live, cluster, service, pinned[i] ?? live.output('ecs', 'Url'), context),
+        (context) => deploymentUnderLoad(live, cluster, service, context),
       );
     }
   }
@@ -143,16 +142,17 @@ export async function targetsHealthy(
 const DEEP_LOAD_PER_SECOND = 5;
 
 /**
- * Forces a new deployment of one service while sending it steady traffic, until the deployment has
- * completed: a rolling deployment done right (draining, health checks, grace period) fails no request.
+ * Forces a new deployment of one service while steady traffic goes through the load balancer (to both
+ * services, taking turns), until the deployment has completed: a rolling deployment done right
+ * (draining, health checks, grace period) fails no request.
  */
 async function deploymentUnderLoad(
   live: LiveContext,
   cluster: string,
   service: string,
-  url: string,
   context: CheckContext,
 ): Promise<void> {
+  const url = live.output('ecs', 'Url');
   const agent = new Agent({ keepAlive: true });
   const counts = { sent: 0, failed: 0, statuses: new Map<string, number>() };
   const stop = new AbortController();
