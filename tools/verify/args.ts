@@ -96,17 +96,18 @@ export function parseArgs(
   }
   const runContext = { ...context, ...ownContext };
 
-  let config: AppConfig;
-  try {
-    config = loadConfig({ ...cdkJsonContext, ...runContext });
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-  if (config.stage === 'production') {
+  const merged = { ...cdkJsonContext, ...runContext };
+  if (merged.stage === 'production') {
     throw new UsageError(
       'stage: got "production"; verify deploys and destroys, so it runs the sandbox stage only: drop -c stage=production',
     );
+  }
+  let config: AppConfig;
+  try {
+    config = loadConfig(merged);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   }
   return {
     targets,
