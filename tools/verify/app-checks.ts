@@ -69,7 +69,8 @@ export async function appChecks(
   const run = randomBytes(4).toString('hex');
   const check = (name: string, body: (context: CheckContext) => Promise<void>) =>
     recorder.check(target, 'live', name, body);
-  const get = (url: string, signal: AbortSignal) => send(url, { timeoutMs: timings.requestMs, signal });
+  const http = (signal: AbortSignal): Http => ({ timeoutMs: timings.requestMs, signal });
+  const get = (url: string, signal: AbortSignal) => send(url, http(signal));
   const names = app.platforms.map((platform) => PLATFORMS[platform].name);
 
   const ready = await check('GET /healthz answers 200', async (context) => {
@@ -110,7 +111,7 @@ export async function appChecks(
   });
 
   await check('GET /api/info is sane', async ({ signal, evidence }) => {
-    const info = await readInfo(app.url, { timeoutMs: timings.requestMs, signal });
+    const info = await readInfo(app.url, http(signal));
     const problems = infoProblems(info, app);
     if (problems.length > 0) throw new VerifyError(problems.join('; '));
     evidence(
@@ -120,12 +121,12 @@ export async function appChecks(
 
   if (app.volume) {
     await check('guestbook: an entry posted is read back', async ({ signal, evidence }) => {
-      const http = { timeoutMs: timings.requestMs, signal };
-      const entry = await postEntry(app.url, `posted by npm run verify, run ${run}`, http);
+      const entry = await postEntry(app.url, `posted by npm run verify, run ${run}`, http(signal));
       evidence(`POST /api/guestbook: 201, id ${entry.id}, written by ${writer(entry)}`);
-      const listed = await listEntries(app.url, http);
-      if (!listed.some((e) => e.id === entry.id))
+      const listed = await listEntries(app.url, http(signal));
+      if (!listed.some((e) => e.id === entry.id)) {
         throw new VerifyError(`GET /api/guestbook does not list ${entry.id}`);
+      }
       evidence(`GET /api/guestbook: 200, lists it among ${listed.length} entries`);
     });
   } else {
@@ -133,10 +134,7 @@ export async function appChecks(
       const answer = await postJson(
         at(app.url, '/api/guestbook'),
         { name: 'verify', message: run },
-        {
-          timeoutMs: timings.requestMs,
-          signal,
-        },
+        http(signal),
       );
       expectStatus(answer, 503, 'POST /api/guestbook without a volume');
       evidence('POST /api/guestbook: 503, as a platform without a shared volume should answer');
@@ -144,7 +142,7 @@ export async function appChecks(
   }
 
   await check('bad input answered 4xx', async ({ signal, evidence }) => {
-    const options = { timeoutMs: timings.requestMs, signal };
+    const options = http(signal);
     const guestbook = at(app.url, '/api/guestbook');
     const cases: [string, () => Promise<Answer>][] = app.volume
       ? [
