@@ -118,8 +118,16 @@ export class Recorder {
     return result === 'pass';
   }
 
-  /** Records a check decided elsewhere, e.g. one skipped for a reason preflight found. */
-  record(check: Check): void {
+  /** Records a check decided without running one, e.g. a target skipped for a reason preflight found. */
+  record(
+    target: string,
+    step: string,
+    name: string,
+    result: Result,
+    reason: string,
+    evidence: readonly string[] = [],
+  ): void {
+    const check = { target, step, name, result, ms: 0, evidence, reason };
     this.checks.push(check);
     this.print(check);
   }

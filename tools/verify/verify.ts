@@ -39,15 +39,7 @@ export async function verifyAws(options: Options, recorder: Recorder, tools: Ver
   if (!plan) return {};
   const ran = { account: plan.account, region: plan.region };
   for (const [target, reason] of plan.skip) {
-    recorder.record({
-      target,
-      step: 'deploy',
-      name: 'target skipped',
-      result: 'skip',
-      ms: 0,
-      evidence: [],
-      reason,
-    });
+    recorder.record(target, 'deploy', 'target skipped', 'skip', reason);
   }
   const toRun = targets.filter((target) => !plan.skip.has(target));
   if (toRun.length === 0 || !(await confirmed(options, toRun, plan, recorder, tools))) return ran;
@@ -78,15 +70,8 @@ export async function verifyAws(options: Options, recorder: Recorder, tools: Ver
     }
     if (interrupted && !(await destroyAfterInterrupt(created, options, cleanup, target, tools))) break;
     const inventory = await takeInventory(plan.aws, created).catch((error: unknown) => {
-      cleanup.record({
-        target,
-        step: 'destroy',
-        name: 'inventory before destroy',
-        result: 'fail',
-        ms: 0,
-        evidence: [],
-        reason: `${describe(error)}: the hunt will not look inside the VPC or the clusters`,
-      });
+      const reason = `${describe(error)}: the hunt will not look inside the VPC or the clusters`;
+      cleanup.record(target, 'destroy', 'inventory before destroy', 'fail', reason);
       return { vpcs: [], ecsClusters: [], eksClusters: [], appRunnerServices: [] };
     });
     const destroyed = await destroy(target, created, cleanup, stackTools);
@@ -135,16 +120,7 @@ async function confirmed(
   tools: VerifyTools,
 ): Promise<boolean> {
   if (options.yes) return true;
-  const fail = (reason: string) =>
-    recorder.record({
-      target: 'run',
-      step: 'preflight',
-      name: 'confirmation',
-      result: 'fail',
-      ms: 0,
-      evidence: [],
-      reason,
-    });
+  const fail = (reason: string) => recorder.record('run', 'preflight', 'confirmation', 'fail', reason);
   if (!tools.interactive) {
     fail('nothing deployed: no terminal to ask, add --yes to deploy without asking');
     return false;
@@ -171,15 +147,10 @@ async function destroyAfterInterrupt(
     (tools.interactive &&
       (await tools.ask(`\nInterrupted. Destroy ${created.join(', ')} now? [Y/n] `, true)));
   if (!destroyNow) {
-    recorder.record({
-      target,
-      step: 'destroy',
-      name: 'interrupted',
-      result: 'fail',
-      ms: 0,
-      evidence: [`still deployed: ${created.join(', ')}`, `remove them with: ${destroyCommand(created)}`],
-      reason: 'Ctrl-C, destroy declined',
-    });
+    recorder.record(target, 'destroy', 'interrupted', 'fail', 'Ctrl-C, destroy declined', [
+      `still deployed: ${created.join(', ')}`,
+      `remove them with: ${destroyCommand(created)}`,
+    ]);
   }
   return destroyNow;
 }
@@ -207,15 +178,7 @@ async function liveChecks(
     // a check failing before it could start (an output missing) fails the stack's checks
     await checks?.(live).catch((error: unknown) => {
       if (error instanceof Interrupted) throw error;
-      recorder.record({
-        target,
-        step: 'live',
-        name: `live checks of ${stack}`,
-        result: 'fail',
-        ms: 0,
-        evidence: [],
-        reason: describe(error),
-      });
+      recorder.record(target, 'live', `live checks of ${stack}`, 'fail', describe(error));
     });
   }
 }
