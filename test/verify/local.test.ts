@@ -19,9 +19,12 @@ const results = (r: Recorder) => Object.fromEntries(r.checks.map((c) => [c.name,
 
 let app: Awaited<ReturnType<typeof buildApp>>;
 
+/** Building and starting processes is disk and CPU: on a busy machine it takes more than jest's 5 s. */
+const STARTUP_MS = 30_000;
+
 beforeAll(async () => {
   app = await buildApp();
-});
+}, STARTUP_MS);
 
 afterAll(() => app.remove());
 
@@ -30,7 +33,7 @@ describe('two replicas on one volume', () => {
 
   beforeAll(async () => {
     local = await startLocal(app.main);
-  });
+  }, STARTUP_MS);
 
   afterAll(() => local.stop());
 
