@@ -63,27 +63,31 @@ describe('two replicas on one volume', () => {
     expect(shared?.evidence).toHaveLength(3);
   });
 
-  test('a replica on a volume of its own fails the shared storage check', async () => {
-    const volume = await mkdtemp(join(tmpdir(), 'verify-apart-'));
-    const apart = await startLocal(app.main, { replicas: 1, volume });
-    try {
-      const r = recorder();
+  test(
+    'a replica on a volume of its own fails the shared storage check',
+    async () => {
+      const volume = await mkdtemp(join(tmpdir(), 'verify-apart-'));
+      const apart = await startLocal(app.main, { replicas: 1, volume });
+      try {
+        const r = recorder();
 
-      await appChecks(
-        r,
-        'local',
-        { ...localApp(local), replicas: { pinned: [local.replicaUrls[0], apart.replicaUrls[0]] } },
-        TIMINGS,
-      );
+        await appChecks(
+          r,
+          'local',
+          { ...localApp(local), replicas: { pinned: [local.replicaUrls[0], apart.replicaUrls[0]] } },
+          TIMINGS,
+        );
 
-      const shared = r.checks.find((c) => c.name.startsWith('shared storage'));
-      expect(shared?.result).toBe('fail');
-      expect(shared?.reason).toMatch(/^local \d+ does not list entry /);
-    } finally {
-      await apart.stop();
-      await rm(volume, { recursive: true, force: true });
-    }
-  });
+        const shared = r.checks.find((c) => c.name.startsWith('shared storage'));
+        expect(shared?.result).toBe('fail');
+        expect(shared?.reason).toMatch(/^local \d+ does not list entry /);
+      } finally {
+        await apart.stop();
+        await rm(volume, { recursive: true, force: true });
+      }
+    },
+    STARTUP_MS,
+  );
 
   test('the evidence names status codes and the two writers', async () => {
     const r = recorder();
