@@ -4,19 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PLATFORMS, type Platform } from '../../app/src/platform';
+import { SECURITY_HEADER_NAMES } from '../../app/src/security';
 import { at, json, postJson, send, type Answer } from './http';
 import { poll, VerifyError, type CheckContext, type Recorder } from './runner';
 
-/**
- * The headers every answer of the app carries (app/src/server.ts, SECURITY_HEADERS), in lower case
- * as node reports them. The one list verify checks.
- */
-export const SECURITY_HEADERS: readonly string[] = [
-  'content-security-policy',
-  'x-content-type-options',
-  'referrer-policy',
-  'cache-control',
-];
+/** The security headers every answer of the app carries (app/src/security.ts), lower case as node reports them. */
+export const SECURITY_HEADERS: readonly string[] = SECURITY_HEADER_NAMES.map((name) => name.toLowerCase());
 
 export interface AppUnderTest {
   /** Where a user goes: a load balancer, a service URL, the local proxy. */
