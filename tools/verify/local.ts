@@ -67,7 +67,12 @@ export async function startLocal(
   try {
     for (let i = 0; i < replicas; i++) {
       processes.push(
-        await startAppProcess(main, { GUESTBOOK_DIR: volume, IMAGE_VERSION: LOCAL_IMAGE_VERSION }),
+        await startAppProcess(main, {
+          GUESTBOOK_DIR: volume,
+          IMAGE_VERSION: LOCAL_IMAGE_VERSION,
+          // no load balancer to drain from: stop at once, as Ctrl-C on `--keep` expects
+          SHUTDOWN_DRAIN_MS: '0',
+        }),
       );
     }
     proxy = await roundRobinProxy(processes.map((p) => p.port));
