@@ -13,6 +13,7 @@ import {
   resourceAt,
   resourcesOf,
   statementsOfRole,
+  statementsOfRoleAt,
   subnetKinds,
 } from './support/template';
 
@@ -276,7 +277,7 @@ describe('ECS stack: the three roles', () => {
   test('task roles: exactly ClientMount and ClientWrite, only through the guestbook access point', () => {
     const v = built.sandbox;
     for (const task of Object.values(TASKS)) {
-      expect(statementsOfRole(v.template, logicalIdAt(v, `${task}/TaskRole`))).toEqual([
+      expect(statementsOfRoleAt(v, `${task}/TaskRole`)).toEqual([
         {
           Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
           Effect: 'Allow',
@@ -297,7 +298,7 @@ describe('ECS stack: the three roles', () => {
   test('execution roles: pull the image, write the log group, read the secret and the parameter', () => {
     const v = built.sandbox;
     for (const task of Object.values(TASKS)) {
-      const statements = statementsOfRole(v.template, logicalIdAt(v, `${task}/ExecutionRole`));
+      const statements = statementsOfRoleAt(v, `${task}/ExecutionRole`);
       expect(statements).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
