@@ -7,6 +7,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type-checking is `npm run typecheck`'s job: with `isolatedModules` in tsconfig, ts-jest only transpiles.
   transform: { '^.+\\.ts$': 'ts-jest' },
-  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean', '<rootDir>/test/support/stop-esbuild.ts'],
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
 };

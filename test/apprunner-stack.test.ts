@@ -1,7 +1,7 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Match, Template } from 'aws-cdk-lib/assertions';
 import { nagAcknowledgments } from './support/acknowledgments';
 import { STAGES, SAMPLE_APP_REPOSITORY_ARN, synthesize } from './support/synth';
+import { only, onlyId, resourcesOf, roleAssumedBy, subnetKinds } from './support/template';
 
 function synthesizeStage(stage: (typeof STAGES)[number]) {
   const { app, stacks, template } = synthesize({ stage, platforms: 'apprunner' });
@@ -15,39 +15,11 @@ const synthesized = { sandbox: synthesizeStage('sandbox'), production: synthesiz
 
 const sandbox = synthesized.sandbox.template;
 
-/** The properties of the only resource of `type`. */
-function only(template: Template, type: string) {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0].Properties;
-}
-
-/** The logical ID of the only resource of `type`. */
-function idOf(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
-
-/** The logical ID of the only role `service` may assume. */
-function roleAssumedBy(template: Template, service: string): string {
-  const trust = { Statement: [Match.objectLike({ Principal: { Service: service } })] };
-  const ids = Object.keys(
-    template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: trust } }),
-  );
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
-
-/** 'private' or 'public' for each subnet reference imported from the network stack. */
-function subnetKinds(subnets: unknown[]): string[] {
-  return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
-}
-
 describe('App Runner stack', () => {
   test('runs the registry image by its tag (ECR, private), on the app port', () => {
     const { template, tag } = synthesized.sandbox;
-    const repository = only(template, 'AWS::AppRunner::Service').SourceConfiguration.ImageRepository;
+    const repository = only(template, 'AWS::AppRunner::Service').Properties.SourceConfiguration
+      .ImageRepository;
     expect(repository.ImageRepositoryType).toBe('ECR');
     expect(repository.ImageIdentifier['Fn::Join'][1].at(-1)).toBe(`/coa/sample-app:${tag}`);
     expect(repository.ImageConfiguration.Port).toBe('8080');
@@ -56,7 +28,7 @@ describe('App Runner stack', () => {
 
   test('tells the app its version and platform (App Runner has no metadata endpoint), and mounts no volume', () => {
     const { template, tag } = synthesized.sandbox;
-    const { ImageConfiguration } = only(template, 'AWS::AppRunner::Service').SourceConfiguration
+    const { ImageConfiguration } = only(template, 'AWS::AppRunner::Service').Properties.SourceConfiguration
       .ImageRepository;
     expect(ImageConfiguration.RuntimeEnvironmentVariables).toEqual([
       { Name: 'IMAGE_VERSION', Value: tag },
@@ -65,13 +37,13 @@ describe('App Runner stack', () => {
   });
 
   test('deploys a new image through the stack, not by watching the repository', () => {
-    const service = only(sandbox, 'AWS::AppRunner::Service');
+    const service = only(sandbox, 'AWS::AppRunner::Service').Properties;
     expect(service.SourceConfiguration.AutoDeploymentsEnabled).toBe(false);
   });
 
   test('access role: App Runner may pull this one repository, plus the registry login, nothing else', () => {
     const accessRole = roleAssumedBy(sandbox, 'build.apprunner.amazonaws.com');
-    const policy = only(sandbox, 'AWS::IAM::Policy');
+    const policy = only(sandbox, 'AWS::IAM::Policy').Properties;
     expect(policy.Roles).toEqual([{ Ref: accessRole }]);
     expect(policy.PolicyDocument.Statement).toEqual([
       {
@@ -94,17 +66,16 @@ describe('App Runner stack', () => {
   });
 
   test('the access policy exists before App Runner first pulls the image', () => {
-    const [service] = Object.values(sandbox.findResources('AWS::AppRunner::Service'));
-    expect(service.DependsOn).toEqual([idOf(sandbox, 'AWS::IAM::Policy')]);
+    expect(only(sandbox, 'AWS::AppRunner::Service').DependsOn).toEqual([onlyId(sandbox, 'AWS::IAM::Policy')]);
   });
 
   test('instance role: assumed by the app, with no permission at all (the app calls no AWS API)', () => {
     const instanceRole = roleAssumedBy(sandbox, 'tasks.apprunner.amazonaws.com');
-    const role = sandbox.findResources('AWS::IAM::Role')[instanceRole].Properties;
+    const role = resourcesOf(sandbox, 'AWS::IAM::Role')[instanceRole].Properties;
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.Policies).toBeUndefined();
     // the only policy in the stack is the access role's
-    expect(only(sandbox, 'AWS::IAM::Policy').Roles).not.toContainEqual({ Ref: instanceRole });
+    expect(only(sandbox, 'AWS::IAM::Policy').Properties.Roles).not.toContainEqual({ Ref: instanceRole });
     sandbox.hasResourceProperties('AWS::AppRunner::Service', {
       InstanceConfiguration: { InstanceRoleArn: { 'Fn::GetAtt': [instanceRole, 'Arn'] } },
     });
@@ -132,7 +103,7 @@ describe('App Runner stack', () => {
     '%s: auto scaling between %i and %i instances, 100 concurrent requests each',
     (stage, min, max) => {
       const { template } = synthesized[stage];
-      expect(only(template, 'AWS::AppRunner::AutoScalingConfiguration')).toEqual({
+      expect(only(template, 'AWS::AppRunner::AutoScalingConfiguration').Properties).toEqual({
         MinSize: min,
         MaxSize: max,
         MaxConcurrency: 100,
@@ -141,7 +112,7 @@ describe('App Runner stack', () => {
       template.hasResourceProperties('AWS::AppRunner::Service', {
         AutoScalingConfigurationArn: {
           'Fn::GetAtt': [
-            idOf(template, 'AWS::AppRunner::AutoScalingConfiguration'),
+            onlyId(template, 'AWS::AppRunner::AutoScalingConfiguration'),
             'AutoScalingConfigurationArn',
           ],
         },
@@ -150,17 +121,17 @@ describe('App Runner stack', () => {
   );
 
   test('outbound traffic leaves through a VPC connector in the private subnets, with its own security group', () => {
-    const connector = only(sandbox, 'AWS::AppRunner::VpcConnector');
+    const connector = only(sandbox, 'AWS::AppRunner::VpcConnector').Properties;
     expect(subnetKinds(connector.Subnets)).toEqual(['private', 'private']);
     expect(connector.SecurityGroups).toEqual([
-      { 'Fn::GetAtt': [idOf(sandbox, 'AWS::EC2::SecurityGroup'), 'GroupId'] },
+      { 'Fn::GetAtt': [onlyId(sandbox, 'AWS::EC2::SecurityGroup'), 'GroupId'] },
     ]);
     sandbox.hasResourceProperties('AWS::AppRunner::Service', {
       NetworkConfiguration: {
         EgressConfiguration: {
           EgressType: 'VPC',
           VpcConnectorArn: {
-            'Fn::GetAtt': [idOf(sandbox, 'AWS::AppRunner::VpcConnector'), 'VpcConnectorArn'],
+            'Fn::GetAtt': [onlyId(sandbox, 'AWS::AppRunner::VpcConnector'), 'VpcConnectorArn'],
           },
         },
       },
@@ -168,11 +139,11 @@ describe('App Runner stack', () => {
   });
 
   test("the connector's security group admits nothing: it is the identity a database admits", () => {
-    expect(only(sandbox, 'AWS::EC2::SecurityGroup').SecurityGroupIngress).toBeUndefined();
+    expect(only(sandbox, 'AWS::EC2::SecurityGroup').Properties.SecurityGroupIngress).toBeUndefined();
   });
 
   test('public HTTPS endpoint, AWS-owned encryption, no tracing: no ingress connection, key or observability resource', () => {
-    const service = only(sandbox, 'AWS::AppRunner::Service');
+    const service = only(sandbox, 'AWS::AppRunner::Service').Properties;
     expect(service.NetworkConfiguration.IngressConfiguration).toBeUndefined();
     expect(service.EncryptionConfiguration).toBeUndefined();
     expect(service.ObservabilityConfiguration).toBeUndefined();
@@ -190,7 +161,7 @@ describe('App Runner stack', () => {
       Value: {
         'Fn::Join': [
           '',
-          ['https://', { 'Fn::GetAtt': [idOf(sandbox, 'AWS::AppRunner::Service'), 'ServiceUrl'] }],
+          ['https://', { 'Fn::GetAtt': [onlyId(sandbox, 'AWS::AppRunner::Service'), 'ServiceUrl'] }],
         ],
       },
     });

@@ -2,6 +2,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { STAGES, synthesize } from './support/synth';
+import { actionsOf, logicalIdAt, resourceAt, resourcesOf, statementsOfRoleAt } from './support/template';
 
 /** Production names its environment (the ECS stack needs it) and sets the optional keys. */
 const CONTEXTS = {
@@ -32,38 +33,9 @@ type Built = (typeof built)[Stage];
 // ---- helpers reading one template -------------------------------------------------------------
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON */
-type Resource = { Type: string; Properties: any; DeletionPolicy?: string };
-
-function resourcesOf(v: Built, type: string): Record<string, Resource> {
-  return v.template.findResources(type) as Record<string, Resource>;
-}
-
-/** The logical ID of the construct at `path` under the stack, e.g. `QueueWorker/Queue`. */
-function idOf(v: Built, path: string): string {
-  const construct = v.stack.node.findAll().find((c) => c.node.path === `${v.stack.node.path}/${path}`);
-  if (!construct) throw new Error(`no construct at ${path}`);
-  return v.stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-}
-
-function resource(v: Built, path: string): Resource {
-  return v.template.toJSON().Resources[idOf(v, path)];
-}
-
-/** The statements of every IAM policy attached to the role at `path`. */
-function statementsOfRole(v: Built, path: string): any[] {
-  const roleId = idOf(v, path);
-  return Object.values(resourcesOf(v, 'AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
-
-function actionsOf(statements: any[]): string[] {
-  return statements.flatMap((s) => [s.Action].flat()).sort();
-}
-
 /** The one container of the task definition at `path`. */
 function containerOf(v: Built, path: string): any {
-  const [container] = resource(v, path).Properties.ContainerDefinitions;
+  const [container] = resourceAt(v, path).Properties.ContainerDefinitions;
   return container;
 }
 
@@ -71,8 +43,8 @@ function environmentOf(container: any): Record<string, unknown> {
   return Object.fromEntries(container.Environment.map((e: any) => [e.Name, e.Value]));
 }
 
-const ref = (v: Built, path: string) => ({ Ref: idOf(v, path) });
-const arnOf = (v: Built, path: string) => ({ 'Fn::GetAtt': [idOf(v, path), 'Arn'] });
+const ref = (v: Built, path: string) => ({ Ref: logicalIdAt(v, path) });
+const arnOf = (v: Built, path: string) => ({ 'Fn::GetAtt': [logicalIdAt(v, path), 'Arn'] });
 const objectsUnder = (v: Built, prefix: string) => ({
   'Fn::Join': ['', [arnOf(v, 'ObjectSummaries/Bucket'), `/${prefix}*`]],
 });
@@ -99,7 +71,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
     '%s: the bucket sends its events to EventBridge itself, without a custom resource',
     (stage) => {
       const v = built[stage];
-      expect(resource(v, 'ObjectSummaries/Bucket').Properties.NotificationConfiguration).toEqual({
+      expect(resourceAt(v, 'ObjectSummaries/Bucket').Properties.NotificationConfiguration).toEqual({
         EventBridgeConfiguration: { EventBridgeEnabled: true },
       });
       v.template.resourceCountIs('Custom::S3BucketNotifications', 0);
@@ -108,7 +80,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
 
   test.each(STAGES)('%s: the bucket is encrypted, private, and refuses requests without TLS', (stage) => {
     const v = built[stage];
-    expect(resource(v, 'ObjectSummaries/Bucket').Properties).toMatchObject({
+    expect(resourceAt(v, 'ObjectSummaries/Bucket').Properties).toMatchObject({
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },
@@ -131,21 +103,21 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
 
   test('sandbox: cdk destroy empties and deletes the bucket; no access-log bucket', () => {
     const v = built.sandbox;
-    expect(resource(v, 'ObjectSummaries/Bucket').DeletionPolicy).toBe('Delete');
+    expect(resourceAt(v, 'ObjectSummaries/Bucket').DeletionPolicy).toBe('Delete');
     v.template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
-    expect(resource(v, 'ObjectSummaries/Bucket').Properties.LoggingConfiguration).toBeUndefined();
+    expect(resourceAt(v, 'ObjectSummaries/Bucket').Properties.LoggingConfiguration).toBeUndefined();
     v.template.resourceCountIs('AWS::S3::Bucket', 1);
   });
 
   test('production: the bucket is retained and logs object access to a retained log bucket', () => {
     const v = built.production;
-    expect(resource(v, 'ObjectSummaries/Bucket').DeletionPolicy).toBe('Retain');
+    expect(resourceAt(v, 'ObjectSummaries/Bucket').DeletionPolicy).toBe('Retain');
     v.template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
-    expect(resource(v, 'ObjectSummaries/Bucket').Properties.LoggingConfiguration).toEqual({
+    expect(resourceAt(v, 'ObjectSummaries/Bucket').Properties.LoggingConfiguration).toEqual({
       DestinationBucketName: ref(v, 'ObjectSummaries/AccessLogs'),
       LogFilePrefix: 'uploads/',
     });
-    expect(resource(v, 'ObjectSummaries/AccessLogs')).toMatchObject({
+    expect(resourceAt(v, 'ObjectSummaries/AccessLogs')).toMatchObject({
       DeletionPolicy: 'Retain',
       Properties: { LifecycleConfiguration: { Rules: [{ ExpirationInDays: 90, Status: 'Enabled' }] } },
     });
@@ -162,7 +134,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
 
   test('the rule matches objects created in this bucket under incoming/ only', () => {
     const v = built.sandbox;
-    expect(resource(v, 'ObjectSummaries/ObjectCreated').Properties.EventPattern).toEqual({
+    expect(resourceAt(v, 'ObjectSummaries/ObjectCreated').Properties.EventPattern).toEqual({
       source: ['aws.s3'],
       'detail-type': ['Object Created'],
       detail: {
@@ -176,7 +148,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
     '%s: the target runs the task on Fargate in private subnets, bucket and key overridden from the event',
     (stage) => {
       const v = built[stage];
-      const [target] = resource(v, 'ObjectSummaries/ObjectCreated').Properties.Targets;
+      const [target] = resourceAt(v, 'ObjectSummaries/ObjectCreated').Properties.Targets;
       expect(target).toMatchObject({
         Arn: clusterArn(v),
         EcsParameters: {
@@ -187,7 +159,9 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
             AwsVpcConfiguration: {
               AssignPublicIp: 'DISABLED',
               Subnets: privateSubnets(stage),
-              SecurityGroups: [{ 'Fn::GetAtt': [idOf(v, 'ObjectSummaries/Task/SecurityGroup'), 'GroupId'] }],
+              SecurityGroups: [
+                { 'Fn::GetAtt': [logicalIdAt(v, 'ObjectSummaries/Task/SecurityGroup'), 'GroupId'] },
+              ],
             },
           },
         },
@@ -214,7 +188,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
 
   test('a RunTask that keeps failing is retried, then kept in the failed-invocations queue', () => {
     const v = built.sandbox;
-    const [target] = resource(v, 'ObjectSummaries/ObjectCreated').Properties.Targets;
+    const [target] = resourceAt(v, 'ObjectSummaries/ObjectCreated').Properties.Targets;
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 });
     expect(target.DeadLetterConfig).toEqual({ Arn: arnOf(v, 'FailedInvocations') });
     v.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -233,7 +207,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
 
   test("EventBridge's role may run this task definition in this cluster and pass its two roles, nothing else", () => {
     const v = built.sandbox;
-    expect(statementsOfRole(v, 'ObjectSummaries/RunTaskRole')).toEqual([
+    expect(statementsOfRoleAt(v, 'ObjectSummaries/RunTaskRole')).toEqual([
       {
         Effect: 'Allow',
         Action: 'ecs:RunTask',
@@ -251,7 +225,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
 
   test('the task role reads incoming/ and writes results/, and may do nothing else', () => {
     const v = built.sandbox;
-    expect(statementsOfRole(v, 'ObjectSummaries/Task/TaskRole')).toEqual([
+    expect(statementsOfRoleAt(v, 'ObjectSummaries/Task/TaskRole')).toEqual([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder(v, 'incoming/') },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsUnder(v, 'results/') },
     ]);
@@ -273,7 +247,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
 describe('2. a schedule runs the prune task on the shared guestbook volume', () => {
   test.each(STAGES)('%s: EventBridge Scheduler, daily at 03:00 in the configured time zone', (stage) => {
     const v = built[stage];
-    expect(resource(v, 'GuestbookPruning/Schedule').Properties).toMatchObject({
+    expect(resourceAt(v, 'GuestbookPruning/Schedule').Properties).toMatchObject({
       ScheduleExpression: 'cron(0 3 * * ? *)',
       ScheduleExpressionTimezone: stage === 'production' ? 'Europe/Berlin' : 'UTC',
       State: 'ENABLED',
@@ -286,7 +260,7 @@ describe('2. a schedule runs the prune task on the shared guestbook volume', () 
     '%s: the target runs the task in this cluster, privately, on Spot in the sandbox',
     (stage) => {
       const v = built[stage];
-      expect(resource(v, 'GuestbookPruning/Schedule').Properties.Target).toMatchObject({
+      expect(resourceAt(v, 'GuestbookPruning/Schedule').Properties.Target).toMatchObject({
         Arn: clusterArn(v),
         EcsParameters: {
           TaskDefinitionArn: ref(v, 'GuestbookPruning/Task/TaskDefinition'),
@@ -297,7 +271,9 @@ describe('2. a schedule runs the prune task on the shared guestbook volume', () 
             AwsvpcConfiguration: {
               AssignPublicIp: 'DISABLED',
               Subnets: privateSubnets(stage),
-              SecurityGroups: [{ 'Fn::GetAtt': [idOf(v, 'GuestbookPruning/Task/SecurityGroup'), 'GroupId'] }],
+              SecurityGroups: [
+                { 'Fn::GetAtt': [logicalIdAt(v, 'GuestbookPruning/Task/SecurityGroup'), 'GroupId'] },
+              ],
             },
           },
         },
@@ -318,7 +294,7 @@ describe('2. a schedule runs the prune task on the shared guestbook volume', () 
 
   test("the ECS stack's guestbook is mounted through its access point, with IAM and TLS", () => {
     const v = built.sandbox;
-    const [volume] = resource(v, 'GuestbookPruning/Task/TaskDefinition').Properties.Volumes;
+    const [volume] = resourceAt(v, 'GuestbookPruning/Task/TaskDefinition').Properties.Volumes;
     expect(volume).toEqual({
       Name: 'guestbook',
       EFSVolumeConfiguration: {
@@ -330,7 +306,7 @@ describe('2. a schedule runs the prune task on the shared guestbook volume', () 
         },
       },
     });
-    expect(actionsOf(statementsOfRole(v, 'GuestbookPruning/Task/TaskRole'))).toEqual([
+    expect(actionsOf(statementsOfRoleAt(v, 'GuestbookPruning/Task/TaskRole'))).toEqual([
       'elasticfilesystem:ClientMount',
       'elasticfilesystem:ClientWrite',
     ]);
@@ -343,7 +319,7 @@ describe('3. a Fargate service consumes an SQS queue, scaled on its backlog from
   test.each(STAGES)('%s: both queues are encrypted and refuse requests without TLS', (stage) => {
     const v = built[stage];
     for (const path of ['QueueWorker/Queue', 'QueueWorker/DeadLetterQueue', 'FailedInvocations']) {
-      expect(resource(v, path).Properties.SqsManagedSseEnabled).toBe(true);
+      expect(resourceAt(v, path).Properties.SqsManagedSseEnabled).toBe(true);
       v.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(v, path)],
         PolicyDocument: {
@@ -357,20 +333,22 @@ describe('3. a Fargate service consumes an SQS queue, scaled on its backlog from
 
   test('a message is hidden for 60 s while handled, and moves to the dead-letter queue after 5 receives', () => {
     const v = built.sandbox;
-    expect(resource(v, 'QueueWorker/Queue').Properties).toMatchObject({
+    expect(resourceAt(v, 'QueueWorker/Queue').Properties).toMatchObject({
       VisibilityTimeout: 60,
       MessageRetentionPeriod: 4 * 24 * 3600,
       RedrivePolicy: { deadLetterTargetArn: arnOf(v, 'QueueWorker/DeadLetterQueue'), maxReceiveCount: 5 },
     });
     // kept longer than the queue keeps messages: a message keeps its first enqueue time when it moves
-    expect(resource(v, 'QueueWorker/DeadLetterQueue').Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(resourceAt(v, 'QueueWorker/DeadLetterQueue').Properties.MessageRetentionPeriod).toBe(
+      14 * 24 * 3600,
+    );
   });
 
   test.each(STAGES)(
     '%s: the service starts with no task, on Spot in the sandbox, without public IPs',
     (stage) => {
       const v = built[stage];
-      expect(resource(v, 'QueueWorker/Service/Service').Properties).toMatchObject({
+      expect(resourceAt(v, 'QueueWorker/Service/Service').Properties).toMatchObject({
         DesiredCount: 0,
         CapacityProviderStrategy: [
           { CapacityProvider: stage === 'production' ? 'FARGATE' : 'FARGATE_SPOT', Weight: 1 },
@@ -394,7 +372,7 @@ describe('3. a Fargate service consumes an SQS queue, scaled on its backlog from
 
   test('step scaling sets exact counts: empty -> 0, any backlog -> 1, 100 messages or more -> the maximum', () => {
     const v = built.sandbox;
-    const policies = Object.values(resourcesOf(v, 'AWS::ApplicationAutoScaling::ScalingPolicy'));
+    const policies = Object.values(resourcesOf(v.template, 'AWS::ApplicationAutoScaling::ScalingPolicy'));
     // target tracking cannot start the first task: there is none to measure per task
     expect(policies.map((p) => p.Properties.PolicyType)).toEqual(['StepScaling', 'StepScaling']);
     expect(policies.map((p) => p.Properties.StepScalingPolicyConfiguration)).toEqual([
@@ -416,7 +394,7 @@ describe('3. a Fargate service consumes an SQS queue, scaled on its backlog from
 
   test('the scaling alarms watch the backlog (waiting + in flight) at a threshold of 0.5 messages', () => {
     const v = built.sandbox;
-    const queueName = { 'Fn::GetAtt': [idOf(v, 'QueueWorker/Queue'), 'QueueName'] };
+    const queueName = { 'Fn::GetAtt': [logicalIdAt(v, 'QueueWorker/Queue'), 'QueueName'] };
     const perMinute = (metric: string) =>
       Match.objectLike({
         MetricStat: {
@@ -448,7 +426,7 @@ describe('3. a Fargate service consumes an SQS queue, scaled on its backlog from
   });
 
   test('the task role consumes the queue and mounts the guestbook; it cannot send or purge', () => {
-    const actions = actionsOf(statementsOfRole(built.sandbox, 'QueueWorker/Task/TaskRole'));
+    const actions = actionsOf(statementsOfRoleAt(built.sandbox, 'QueueWorker/Task/TaskRole'));
     expect(actions).toEqual(
       expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
     );
@@ -472,7 +450,7 @@ describe('3. a Fargate service consumes an SQS queue, scaled on its backlog from
 describe('4. failed tasks of this cluster are published to an encrypted SNS topic', () => {
   test('the rule matches STOPPED tasks of this cluster with a non-zero exit, a failed start or a failed health check', () => {
     const v = built.sandbox;
-    expect(resource(v, 'StoppedTaskAlerts/TaskStoppedWithFailure').Properties.EventPattern).toEqual({
+    expect(resourceAt(v, 'StoppedTaskAlerts/TaskStoppedWithFailure').Properties.EventPattern).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Task State Change'],
       detail: {
@@ -489,7 +467,7 @@ describe('4. failed tasks of this cluster are published to an encrypted SNS topi
 
   test('EventBridge publishes a readable line to the topic, with a role that may use the key', () => {
     const v = built.sandbox;
-    const [target] = resource(v, 'StoppedTaskAlerts/TaskStoppedWithFailure').Properties.Targets;
+    const [target] = resourceAt(v, 'StoppedTaskAlerts/TaskStoppedWithFailure').Properties.Targets;
     expect(target).toMatchObject({
       Arn: ref(v, 'StoppedTaskAlerts/Topic'),
       RoleArn: arnOf(v, 'StoppedTaskAlerts/TaskStoppedWithFailure/EventsRole'),
@@ -500,7 +478,7 @@ describe('4. failed tasks of this cluster are published to an encrypted SNS topi
         ),
       },
     });
-    expect(statementsOfRole(v, 'StoppedTaskAlerts/TaskStoppedWithFailure/EventsRole')).toEqual([
+    expect(statementsOfRoleAt(v, 'StoppedTaskAlerts/TaskStoppedWithFailure/EventsRole')).toEqual([
       { Effect: 'Allow', Action: 'sns:Publish', Resource: ref(v, 'StoppedTaskAlerts/Topic') },
       {
         Effect: 'Allow',
@@ -514,10 +492,10 @@ describe('4. failed tasks of this cluster are published to an encrypted SNS topi
     '%s: the topic is encrypted with a rotated key of its own and takes TLS only',
     (stage) => {
       const v = built[stage];
-      expect(resource(v, 'StoppedTaskAlerts/Topic').Properties.KmsMasterKeyId).toEqual(
+      expect(resourceAt(v, 'StoppedTaskAlerts/Topic').Properties.KmsMasterKeyId).toEqual(
         arnOf(v, 'StoppedTaskAlerts/Key'),
       );
-      expect(resource(v, 'StoppedTaskAlerts/Key')).toMatchObject({
+      expect(resourceAt(v, 'StoppedTaskAlerts/Key')).toMatchObject({
         Properties: { EnableKeyRotation: true, PendingWindowInDays: stage === 'production' ? 30 : 7 },
         DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
       });
@@ -542,7 +520,7 @@ describe('4. failed tasks of this cluster are published to an encrypted SNS topi
 
   test('a message in either dead-letter queue raises an alarm on the same topic, which CloudWatch may publish to', () => {
     const v = built.sandbox;
-    const alarm = resource(v, 'DeadLetters').Properties;
+    const alarm = resourceAt(v, 'DeadLetters').Properties;
     expect(alarm).toMatchObject({
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
@@ -554,7 +532,7 @@ describe('4. failed tasks of this cluster are published to an encrypted SNS topi
       (m: any) => m.MetricStat.Metric.Dimensions[0].Value['Fn::GetAtt'][0],
     );
     expect(queuesWatched.sort()).toEqual(
-      [idOf(v, 'FailedInvocations'), idOf(v, 'QueueWorker/DeadLetterQueue')].sort(),
+      [logicalIdAt(v, 'FailedInvocations'), logicalIdAt(v, 'QueueWorker/DeadLetterQueue')].sort(),
     );
     v.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -567,7 +545,7 @@ describe('4. failed tasks of this cluster are published to an encrypted SNS topi
         ]),
       },
     });
-    expect(resource(v, 'StoppedTaskAlerts/Key').Properties.KeyPolicy.Statement).toContainEqual(
+    expect(resourceAt(v, 'StoppedTaskAlerts/Key').Properties.KeyPolicy.Statement).toContainEqual(
       expect.objectContaining({
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
@@ -590,7 +568,7 @@ describe('every task', () => {
         ReadonlyRootFilesystem: true,
         LogConfiguration: { LogDriver: 'awslogs', Options: { 'awslogs-group': ref(v, 'TaskLogs') } },
       });
-      expect(resource(v, `${path}/TaskDefinition`).Properties).toMatchObject({
+      expect(resourceAt(v, `${path}/TaskDefinition`).Properties).toMatchObject({
         RequiresCompatibilities: ['FARGATE'],
         Cpu: '256',
         Memory: '512',
@@ -600,22 +578,24 @@ describe('every task', () => {
 
   test.each(TASKS)('%s: a security group with nothing inbound and HTTPS out', (path) => {
     const v = built.sandbox;
-    const groupId = { 'Fn::GetAtt': [idOf(v, `${path}/SecurityGroup`), 'GroupId'] };
-    expect(resource(v, `${path}/SecurityGroup`).Properties).toMatchObject({
+    const groupId = { 'Fn::GetAtt': [logicalIdAt(v, `${path}/SecurityGroup`), 'GroupId'] };
+    expect(resourceAt(v, `${path}/SecurityGroup`).Properties).toMatchObject({
       SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }],
     });
-    expect(resource(v, `${path}/SecurityGroup`).Properties.SecurityGroupIngress).toBeUndefined();
+    expect(resourceAt(v, `${path}/SecurityGroup`).Properties.SecurityGroupIngress).toBeUndefined();
     v.template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { GroupId: groupId }, 0);
   });
 
   test("NFS to the ECS stack's file system is opened from this stack, for the two tasks that mount it", () => {
     const v = built.sandbox;
-    const ingress = Object.values(resourcesOf(v, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    const ingress = Object.values(resourcesOf(v.template, 'AWS::EC2::SecurityGroupIngress')).map(
+      (r) => r.Properties,
+    );
     expect(ingress).toEqual(
       ['GuestbookPruning/Task', 'QueueWorker/Task'].map((path) =>
         expect.objectContaining({
           GroupId: fromEcsStack,
-          SourceSecurityGroupId: { 'Fn::GetAtt': [idOf(v, `${path}/SecurityGroup`), 'GroupId'] },
+          SourceSecurityGroupId: { 'Fn::GetAtt': [logicalIdAt(v, `${path}/SecurityGroup`), 'GroupId'] },
           IpProtocol: 'tcp',
           FromPort: 2049,
           ToPort: 2049,
@@ -625,7 +605,7 @@ describe('every task', () => {
   });
 
   test.each(STAGES)("%s: logs kept for the stage's retention", (stage) => {
-    expect(resource(built[stage], 'TaskLogs')).toMatchObject({
+    expect(resourceAt(built[stage], 'TaskLogs')).toMatchObject({
       Properties: { RetentionInDays: stage === 'production' ? 90 : 7 },
       DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
     });
@@ -644,7 +624,7 @@ describe.each(STAGES)('%s stack', (stage) => {
       'QueueWorker/DeadLetterQueue',
       'FailedInvocations',
     ]) {
-      expect(resource(v, path).DeletionPolicy).toBe(expected);
+      expect(resourceAt(v, path).DeletionPolicy).toBe(expected);
     }
   });
 

@@ -1,11 +1,21 @@
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
-import type { EcsStack } from '../lib/ecs-stack';
 import { STAGES, synthesize } from './support/synth';
+import {
+  actionsOf,
+  logicalIdAt,
+  only,
+  onlyId,
+  resourceAt,
+  resourcesOf,
+  statementsOfRole,
+  statementsOfRoleAt,
+  subnetKinds,
+} from './support/template';
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 
@@ -40,52 +50,6 @@ type Built = (typeof built)[Variant];
 
 // ---- helpers reading one template -------------------------------------------------------------
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON */
-type Resource = {
-  Type: string;
-  Properties: any;
-  DependsOn?: string[];
-  DeletionPolicy?: string;
-  UpdatePolicy?: any;
-};
-
-/** The logical ID of the construct at `path` under the stack, e.g. `Ec2Task/TaskDefinition`. */
-function idOf(v: Built, path: string): string {
-  const construct = v.stack.node.findAll().find((c) => c.node.path === `${v.stack.node.path}/${path}`);
-  if (!construct) throw new Error(`no construct at ${path}`);
-  return v.stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-}
-
-function resource(v: Built, path: string): Resource {
-  return v.template.toJSON().Resources[idOf(v, path)];
-}
-
-function resourcesOf(v: Built, type: string): Record<string, Resource> {
-  return v.template.findResources(type) as Record<string, Resource>;
-}
-
-function only(v: Built, type: string): Resource {
-  const found = Object.values(resourcesOf(v, type));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
-
-/** The statements of every IAM policy attached to the role with this logical ID. */
-function statementsOfRole(v: Built, roleId: string): any[] {
-  return Object.values(resourcesOf(v, 'AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
-
-function actionsOf(statements: any[]): string[] {
-  return statements.flatMap((s) => [s.Action].flat());
-}
-
-/** 'private' or 'public' for each subnet reference imported from the network stack. */
-function subnetKinds(subnets: unknown[]): string[] {
-  return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
-}
-
 /** An Fn::Join as text, the values CloudFormation fills in shown as their JSON. */
 function joined(value: { 'Fn::Join': [string, unknown[]] }): string {
   const [separator, parts] = value['Fn::Join'];
@@ -96,7 +60,7 @@ const SERVICES = { ec2: 'Ec2Service', fargate: 'FargateService' };
 const TASKS = { ec2: 'Ec2Task', fargate: 'FargateTask' };
 
 function container(v: Built, task: string) {
-  return resource(v, `${task}/TaskDefinition`).Properties.ContainerDefinitions[0];
+  return resourceAt(v, `${task}/TaskDefinition`).Properties.ContainerDefinitions[0];
 }
 
 // ---- the tests ----------------------------------------------------------------------------------
@@ -106,7 +70,7 @@ describe('ECS stack: cluster and EC2 capacity', () => {
     ['sandbox', 'enabled'],
     ['production', 'enhanced'],
   ] as const)('%s: Container Insights through containerInsightsV2 (%s)', (variant, value) => {
-    expect(only(built[variant], 'AWS::ECS::Cluster').Properties.ClusterSettings).toEqual([
+    expect(only(built[variant].template, 'AWS::ECS::Cluster').Properties.ClusterSettings).toEqual([
       { Name: 'containerInsights', Value: value },
     ]);
   });
@@ -118,20 +82,20 @@ describe('ECS stack: cluster and EC2 capacity', () => {
     '%s: Container Insights logs to a group of the template, made before the cluster (%i days, %s)',
     (variant, days, policy) => {
       const v = built[variant];
-      const logs = resource(v, 'ClusterPerformanceLogs');
+      const logs = resourceAt(v, 'ClusterPerformanceLogs');
       // the name the service writes to: /aws/ecs/containerinsights/<cluster>/performance
-      const clusterName = only(v, 'AWS::ECS::Cluster').Properties.ClusterName;
+      const clusterName = only(v.template, 'AWS::ECS::Cluster').Properties.ClusterName;
       expect(joined(logs.Properties.LogGroupName)).toBe(
         `/aws/ecs/containerinsights/${joined(clusterName)}/performance`,
       );
       expect(logs.Properties.RetentionInDays).toBe(days);
       expect(logs.DeletionPolicy).toBe(policy);
-      expect(resource(v, 'Cluster').DependsOn).toContain(idOf(v, 'ClusterPerformanceLogs'));
+      expect(resourceAt(v, 'Cluster').DependsOn).toContain(logicalIdAt(v, 'ClusterPerformanceLogs'));
     },
   );
 
   test('the cluster name ends in the stack creation ID, so a retained group never blocks a redeploy', () => {
-    expect(only(built.production, 'AWS::ECS::Cluster').Properties.ClusterName).toEqual({
+    expect(only(built.production.template, 'AWS::ECS::Cluster').Properties.ClusterName).toEqual({
       'Fn::Join': [
         '',
         [
@@ -149,7 +113,9 @@ describe('ECS stack: cluster and EC2 capacity', () => {
 
   test('the capacity provider is created after the cluster, which brings the service-linked role', () => {
     const v = built.sandbox;
-    expect(resource(v, 'Ec2CapacityProvider/Ec2CapacityProvider').DependsOn).toContain(idOf(v, 'Cluster'));
+    expect(resourceAt(v, 'Ec2CapacityProvider/Ec2CapacityProvider').DependsOn).toContain(
+      logicalIdAt(v, 'Cluster'),
+    );
   });
 
   test.each(VARIANTS)(
@@ -157,16 +123,16 @@ describe('ECS stack: cluster and EC2 capacity', () => {
     (variant) => {
       const v = built[variant];
       v.template.resourceCountIs('AWS::AutoScaling::LaunchConfiguration', 0);
-      const group = only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties;
+      const group = only(v.template, 'AWS::AutoScaling::AutoScalingGroup').Properties;
       const template =
         group.LaunchTemplate ?? group.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification;
-      expect(template.LaunchTemplateId).toEqual({ Ref: idOf(v, 'LaunchTemplate') });
+      expect(template.LaunchTemplateId).toEqual({ Ref: logicalIdAt(v, 'LaunchTemplate') });
     },
   );
 
   test('the ECS-optimized Amazon Linux 2023 AMI for the configured CPU architecture, resolved by EC2 at launch', () => {
     const ami = (variant: Variant) =>
-      resource(built[variant], 'LaunchTemplate').Properties.LaunchTemplateData;
+      resourceAt(built[variant], 'LaunchTemplate').Properties.LaunchTemplateData;
     expect(ami('sandbox')).toMatchObject({
       ImageId: 'resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
       InstanceType: 't3.small',
@@ -183,13 +149,13 @@ describe('ECS stack: cluster and EC2 capacity', () => {
     const parameters = Object.values(v.template.toJSON().Parameters ?? {}) as { Type: string }[];
     expect(parameters.filter((p) => p.Type.includes('AWS::EC2::Image::Id'))).toEqual([]);
     // ...and no update policy that would roll the group when the launch template changes
-    const { UpdatePolicy } = only(v, 'AWS::AutoScaling::AutoScalingGroup');
+    const { UpdatePolicy } = only(v.template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(UpdatePolicy?.AutoScalingRollingUpdate).toBeUndefined();
     expect(UpdatePolicy?.AutoScalingReplacingUpdate).toBeUndefined();
   });
 
   test.each(VARIANTS)('%s: IMDSv2 required, encrypted gp3 root volume', (variant) => {
-    const data = resource(built[variant], 'LaunchTemplate').Properties.LaunchTemplateData;
+    const data = resourceAt(built[variant], 'LaunchTemplate').Properties.LaunchTemplateData;
     expect(data.MetadataOptions).toEqual({ HttpTokens: 'required' });
     expect(data.BlockDeviceMappings).toEqual([
       { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 30, VolumeType: 'gp3' } },
@@ -198,16 +164,16 @@ describe('ECS stack: cluster and EC2 capacity', () => {
 
   test.each(VARIANTS)('%s: instances live in private subnets without public IPs', (variant) => {
     const v = built[variant];
-    const group = only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties;
+    const group = only(v.template, 'AWS::AutoScaling::AutoScalingGroup').Properties;
     expect(new Set(subnetKinds(group.VPCZoneIdentifier))).toEqual(new Set(['private']));
-    expect(JSON.stringify(resource(v, 'LaunchTemplate'))).not.toContain('AssociatePublicIpAddress');
+    expect(JSON.stringify(resourceAt(v, 'LaunchTemplate'))).not.toContain('AssociatePublicIpAddress');
   });
 
   test('user data registers the instance in the cluster and keeps awsvpc tasks off the instance credentials', () => {
     const v = built.sandbox;
-    const userData = JSON.stringify(resource(v, 'LaunchTemplate').Properties.LaunchTemplateData.UserData);
+    const userData = JSON.stringify(resourceAt(v, 'LaunchTemplate').Properties.LaunchTemplateData.UserData);
     expect(userData).toContain('echo ECS_CLUSTER=');
-    expect(userData).toContain(`{"Ref":"${idOf(v, 'Cluster')}"}`);
+    expect(userData).toContain(`{"Ref":"${logicalIdAt(v, 'Cluster')}"}`);
     expect(userData).toContain('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
     expect(userData).not.toContain('ECS_ENABLE_SPOT_INSTANCE_DRAINING');
   });
@@ -215,25 +181,26 @@ describe('ECS stack: cluster and EC2 capacity', () => {
   test('ecsSpot: Spot instances through a mixed instances policy, drained on the interruption notice', () => {
     const v = built.options;
     expect(
-      only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties.MixedInstancesPolicy.InstancesDistribution,
+      only(v.template, 'AWS::AutoScaling::AutoScalingGroup').Properties.MixedInstancesPolicy
+        .InstancesDistribution,
     ).toEqual({
       OnDemandBaseCapacity: 0,
       OnDemandPercentageAboveBaseCapacity: 0,
       SpotAllocationStrategy: 'price-capacity-optimized',
     });
-    expect(JSON.stringify(resource(v, 'LaunchTemplate').Properties.LaunchTemplateData.UserData)).toContain(
+    expect(JSON.stringify(resourceAt(v, 'LaunchTemplate').Properties.LaunchTemplateData.UserData)).toContain(
       'echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config',
     );
     expect(
-      only(built.sandbox, 'AWS::AutoScaling::AutoScalingGroup').Properties.MixedInstancesPolicy,
+      only(built.sandbox.template, 'AWS::AutoScaling::AutoScalingGroup').Properties.MixedInstancesPolicy,
     ).toBeUndefined();
   });
 
   test('the capacity provider scales the group to the configured target and drains instances it removes', () => {
     const provider = (variant: Variant) =>
-      only(built[variant], 'AWS::ECS::CapacityProvider').Properties.AutoScalingGroupProvider;
+      only(built[variant].template, 'AWS::ECS::CapacityProvider').Properties.AutoScalingGroupProvider;
     expect(provider('sandbox')).toMatchObject({
-      AutoScalingGroupArn: { Ref: idOf(built.sandbox, 'AutoScalingGroup') },
+      AutoScalingGroupArn: { Ref: logicalIdAt(built.sandbox, 'AutoScalingGroup') },
       ManagedScaling: { Status: 'ENABLED', TargetCapacity: 100 },
       ManagedDraining: 'ENABLED',
     });
@@ -246,9 +213,10 @@ describe('ECS stack: cluster and EC2 capacity', () => {
   ] as const)('%s: managed termination protection %s', (variant, status) => {
     const v = built[variant];
     expect(
-      only(v, 'AWS::ECS::CapacityProvider').Properties.AutoScalingGroupProvider.ManagedTerminationProtection,
+      only(v.template, 'AWS::ECS::CapacityProvider').Properties.AutoScalingGroupProvider
+        .ManagedTerminationProtection,
     ).toBe(status);
-    const protectedFromScaleIn = only(v, 'AWS::AutoScaling::AutoScalingGroup').Properties
+    const protectedFromScaleIn = only(v.template, 'AWS::AutoScaling::AutoScalingGroup').Properties
       .NewInstancesProtectedFromScaleIn;
     expect(protectedFromScaleIn ?? false).toBe(status === 'ENABLED');
   });
@@ -264,15 +232,14 @@ describe('ECS stack: cluster and EC2 capacity', () => {
 
   test('the cluster lists its capacity providers before a service uses them, and after it is gone', () => {
     const v = built.sandbox;
-    const associations = Object.keys(resourcesOf(v, 'AWS::ECS::ClusterCapacityProviderAssociations'));
-    expect(associations).toHaveLength(1);
-    expect(only(v, 'AWS::ECS::ClusterCapacityProviderAssociations').Properties.CapacityProviders).toEqual([
+    const type = 'AWS::ECS::ClusterCapacityProviderAssociations';
+    expect(only(v.template, type).Properties.CapacityProviders).toEqual([
       'FARGATE',
       'FARGATE_SPOT',
-      { Ref: idOf(v, 'Ec2CapacityProvider/Ec2CapacityProvider') },
+      { Ref: logicalIdAt(v, 'Ec2CapacityProvider/Ec2CapacityProvider') },
     ]);
     for (const service of Object.values(SERVICES)) {
-      expect(resource(v, service).DependsOn).toContain(associations[0]);
+      expect(resourceAt(v, service).DependsOn).toContain(onlyId(v.template, type));
     }
   });
 });
@@ -280,16 +247,16 @@ describe('ECS stack: cluster and EC2 capacity', () => {
 describe('ECS stack: the three roles', () => {
   test('EC2 instance profile: the ECS agent on this cluster; no secrets, no EFS', () => {
     const v = built.sandbox;
-    const roleId = idOf(v, 'InstanceRole');
-    expect(resource(v, 'InstanceRole').Properties.AssumeRolePolicyDocument.Statement).toEqual([
+    const roleId = logicalIdAt(v, 'InstanceRole');
+    expect(resourceAt(v, 'InstanceRole').Properties.AssumeRolePolicyDocument.Statement).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } },
     ]);
-    expect(only(v, 'AWS::IAM::InstanceProfile').Properties.Roles).toEqual([{ Ref: roleId }]);
-    const statements = statementsOfRole(v, roleId);
+    expect(only(v.template, 'AWS::IAM::InstanceProfile').Properties.Roles).toEqual([{ Ref: roleId }]);
+    const statements = statementsOfRole(v.template, roleId);
     expect(statements).toContainEqual({
       Action: ['ecs:DeregisterContainerInstance', 'ecs:RegisterContainerInstance', 'ecs:Submit*'],
       Effect: 'Allow',
-      Resource: { 'Fn::GetAtt': [idOf(v, 'Cluster'), 'Arn'] },
+      Resource: { 'Fn::GetAtt': [logicalIdAt(v, 'Cluster'), 'Arn'] },
     });
     expect(actionsOf(statements).filter((a) => /^(secretsmanager|ssm|elasticfilesystem):/.test(a))).toEqual(
       [],
@@ -299,9 +266,9 @@ describe('ECS stack: the three roles', () => {
   test('each task definition has its own task role and its own task execution role', () => {
     const v = built.sandbox;
     const roles = Object.values(TASKS).flatMap((task) => {
-      const { TaskRoleArn, ExecutionRoleArn } = resource(v, `${task}/TaskDefinition`).Properties;
-      expect(TaskRoleArn).toEqual({ 'Fn::GetAtt': [idOf(v, `${task}/TaskRole`), 'Arn'] });
-      expect(ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [idOf(v, `${task}/ExecutionRole`), 'Arn'] });
+      const { TaskRoleArn, ExecutionRoleArn } = resourceAt(v, `${task}/TaskDefinition`).Properties;
+      expect(TaskRoleArn).toEqual({ 'Fn::GetAtt': [logicalIdAt(v, `${task}/TaskRole`), 'Arn'] });
+      expect(ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [logicalIdAt(v, `${task}/ExecutionRole`), 'Arn'] });
       return [TaskRoleArn, ExecutionRoleArn].map((arn) => arn['Fn::GetAtt'][0]);
     });
     expect(new Set(roles).size).toBe(4);
@@ -310,11 +277,11 @@ describe('ECS stack: the three roles', () => {
   test('task roles: exactly ClientMount and ClientWrite, only through the guestbook access point', () => {
     const v = built.sandbox;
     for (const task of Object.values(TASKS)) {
-      expect(statementsOfRole(v, idOf(v, `${task}/TaskRole`))).toEqual([
+      expect(statementsOfRoleAt(v, `${task}/TaskRole`)).toEqual([
         {
           Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
           Effect: 'Allow',
-          Resource: { 'Fn::GetAtt': [idOf(v, 'Guestbook/FileSystem'), 'Arn'] },
+          Resource: { 'Fn::GetAtt': [logicalIdAt(v, 'Guestbook/FileSystem'), 'Arn'] },
           Condition: {
             StringEquals: {
               'elasticfilesystem:AccessPointArn': expect.anything(),
@@ -324,14 +291,14 @@ describe('ECS stack: the three roles', () => {
       ]);
     }
     // the grant matters: the file system policy allows no one to mount (`access denied by server`)
-    const fileSystemPolicy = only(v, 'AWS::EFS::FileSystem').Properties.FileSystemPolicy;
+    const fileSystemPolicy = only(v.template, 'AWS::EFS::FileSystem').Properties.FileSystemPolicy;
     expect(actionsOf(fileSystemPolicy.Statement)).not.toContain('elasticfilesystem:ClientMount');
   });
 
   test('execution roles: pull the image, write the log group, read the secret and the parameter', () => {
     const v = built.sandbox;
     for (const task of Object.values(TASKS)) {
-      const statements = statementsOfRole(v, idOf(v, `${task}/ExecutionRole`));
+      const statements = statementsOfRoleAt(v, `${task}/ExecutionRole`);
       expect(statements).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -339,11 +306,11 @@ describe('ECS stack: the three roles', () => {
           }),
           expect.objectContaining({
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: { 'Fn::GetAtt': [idOf(v, 'SampleAppLogs'), 'Arn'] },
+            Resource: { 'Fn::GetAtt': [logicalIdAt(v, 'SampleAppLogs'), 'Arn'] },
           }),
           expect.objectContaining({
             Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-            Resource: { Ref: idOf(v, 'SampleAppApiKey') },
+            Resource: { Ref: logicalIdAt(v, 'SampleAppApiKey') },
           }),
           expect.objectContaining({ Action: expect.arrayContaining(['ssm:GetParameters']) }),
         ]),
@@ -355,16 +322,16 @@ describe('ECS stack: the three roles', () => {
 describe('ECS stack: two services', () => {
   test('the EC2 service runs on the capacity provider, one task per AZ first, then packed', () => {
     const v = built.sandbox;
-    expect(resource(v, SERVICES.ec2).Properties).toMatchObject({
+    expect(resourceAt(v, SERVICES.ec2).Properties).toMatchObject({
       CapacityProviderStrategy: [
-        { CapacityProvider: { Ref: idOf(v, 'Ec2CapacityProvider/Ec2CapacityProvider') }, Weight: 1 },
+        { CapacityProvider: { Ref: logicalIdAt(v, 'Ec2CapacityProvider/Ec2CapacityProvider') }, Weight: 1 },
       ],
       PlacementStrategies: [
         { Field: 'attribute:ecs.availability-zone', Type: 'spread' },
         { Field: 'MEMORY', Type: 'binpack' },
       ],
     });
-    expect(resource(v, SERVICES.ec2).Properties.LaunchType).toBeUndefined();
+    expect(resourceAt(v, SERVICES.ec2).Properties.LaunchType).toBeUndefined();
   });
 
   test.each([
@@ -379,14 +346,16 @@ describe('ECS stack: two services', () => {
     // ECS runs no ARM64 Linux task on Fargate Spot: an arm64 sandbox stays on regular Fargate
     ['options', [{ CapacityProvider: 'FARGATE', Weight: 1 }]],
   ] as const)('%s: the Fargate capacity provider strategy', (variant, strategy) => {
-    expect(resource(built[variant], SERVICES.fargate).Properties.CapacityProviderStrategy).toEqual(strategy);
+    expect(resourceAt(built[variant], SERVICES.fargate).Properties.CapacityProviderStrategy).toEqual(
+      strategy,
+    );
   });
 
   test.each(VARIANTS)('%s: both services run in private subnets without public IPs', (variant) => {
     const v = built[variant];
     expect(JSON.stringify(v.template.toJSON())).not.toContain('"AssignPublicIp":"ENABLED"');
     for (const service of Object.values(SERVICES)) {
-      const { AwsvpcConfiguration } = resource(v, service).Properties.NetworkConfiguration;
+      const { AwsvpcConfiguration } = resourceAt(v, service).Properties.NetworkConfiguration;
       expect(AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
       expect(new Set(subnetKinds(AwsvpcConfiguration.Subnets))).toEqual(new Set(['private']));
     }
@@ -394,7 +363,7 @@ describe('ECS stack: two services', () => {
 
   test('rolling deployments: circuit breaker with rollback, 100-200 %, grace of start-up plus two health checks', () => {
     for (const service of Object.values(SERVICES)) {
-      expect(resource(built.sandbox, service).Properties).toMatchObject({
+      expect(resourceAt(built.sandbox, service).Properties).toMatchObject({
         DeploymentConfiguration: {
           DeploymentCircuitBreaker: { Enable: true, Rollback: true },
           MinimumHealthyPercent: 100,
@@ -424,7 +393,7 @@ describe('ECS stack: two services', () => {
 
   test('task sizes come from config; Fargate declares the CPU architecture of the image', () => {
     const fargate = (variant: Variant) =>
-      resource(built[variant], `${TASKS.fargate}/TaskDefinition`).Properties;
+      resourceAt(built[variant], `${TASKS.fargate}/TaskDefinition`).Properties;
     expect(fargate('sandbox')).toMatchObject({
       Cpu: '256',
       Memory: '512',
@@ -435,7 +404,7 @@ describe('ECS stack: two services', () => {
       OperatingSystemFamily: 'LINUX',
     });
     expect(container(built.sandbox, TASKS.ec2)).toMatchObject({ Cpu: 256, Memory: 512 });
-    expect(resource(built.sandbox, `${TASKS.ec2}/TaskDefinition`).Properties.NetworkMode).toBe('awsvpc');
+    expect(resourceAt(built.sandbox, `${TASKS.ec2}/TaskDefinition`).Properties.NetworkMode).toBe('awsvpc');
   });
 
   test.each([
@@ -445,14 +414,14 @@ describe('ECS stack: two services', () => {
     '%s: logs go to one group (a stream prefix per launch type), %i days, %s with the stack',
     (variant, days, policy) => {
       const v = built[variant];
-      const logGroup = resource(v, 'SampleAppLogs');
+      const logGroup = resourceAt(v, 'SampleAppLogs');
       expect(logGroup.Properties.RetentionInDays).toBe(days);
       expect(logGroup.DeletionPolicy).toBe(policy);
       for (const [launchType, task] of Object.entries(TASKS)) {
         expect(container(v, task).LogConfiguration).toMatchObject({
           LogDriver: 'awslogs',
           Options: {
-            'awslogs-group': { Ref: idOf(v, 'SampleAppLogs') },
+            'awslogs-group': { Ref: logicalIdAt(v, 'SampleAppLogs') },
             'awslogs-stream-prefix': launchType,
           },
         });
@@ -462,15 +431,18 @@ describe('ECS stack: two services', () => {
 
   test('a Secrets Manager secret and an SSM String parameter reach the container as ecs.Secret', () => {
     const v = built.sandbox;
-    expect(only(v, 'AWS::SSM::Parameter').Properties.Type).toBe('String');
-    expect(resource(v, 'SampleAppApiKey').Properties.GenerateSecretString).toBeDefined();
+    expect(only(v.template, 'AWS::SSM::Parameter').Properties.Type).toBe('String');
+    expect(resourceAt(v, 'SampleAppApiKey').Properties.GenerateSecretString).toEqual({
+      PasswordLength: 32,
+      ExcludePunctuation: true,
+    });
     for (const task of Object.values(TASKS)) {
       const { Secrets, Environment } = container(v, task);
       expect(Secrets).toEqual([
-        { Name: 'APP_API_KEY', ValueFrom: { Ref: idOf(v, 'SampleAppApiKey') } },
+        { Name: 'APP_API_KEY', ValueFrom: { Ref: logicalIdAt(v, 'SampleAppApiKey') } },
         { Name: 'WELCOME_MESSAGE', ValueFrom: expect.anything() },
       ]);
-      expect(JSON.stringify(Secrets[1].ValueFrom)).toContain(idOf(v, 'SampleAppWelcome'));
+      expect(JSON.stringify(Secrets[1].ValueFrom)).toContain(logicalIdAt(v, 'SampleAppWelcome'));
       expect(JSON.stringify(Environment)).not.toMatch(/APP_API_KEY|WELCOME_MESSAGE/);
     }
   });
@@ -506,10 +478,10 @@ describe('ECS stack: tasks stop without dropping requests', () => {
 describe('ECS stack: one ALB in front of both', () => {
   test('an internet-facing ALB in the public subnets, one HTTP listener, default spread evenly over both services', () => {
     const v = built.sandbox;
-    const alb = only(v, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties;
+    const alb = only(v.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties;
     expect(alb.Scheme).toBe('internet-facing');
     expect(new Set(subnetKinds(alb.Subnets))).toEqual(new Set(['public']));
-    expect(only(v, 'AWS::ElasticLoadBalancingV2::Listener').Properties).toMatchObject({
+    expect(only(v.template, 'AWS::ElasticLoadBalancingV2::Listener').Properties).toMatchObject({
       Port: 80,
       Protocol: 'HTTP',
       DefaultActions: [
@@ -517,8 +489,8 @@ describe('ECS stack: one ALB in front of both', () => {
           Type: 'forward',
           ForwardConfig: {
             TargetGroups: [
-              { TargetGroupArn: { Ref: idOf(v, 'Ec2TargetGroup') }, Weight: 1 },
-              { TargetGroupArn: { Ref: idOf(v, 'FargateTargetGroup') }, Weight: 1 },
+              { TargetGroupArn: { Ref: logicalIdAt(v, 'Ec2TargetGroup') }, Weight: 1 },
+              { TargetGroupArn: { Ref: logicalIdAt(v, 'FargateTargetGroup') }, Weight: 1 },
             ],
           },
         },
@@ -528,7 +500,7 @@ describe('ECS stack: one ALB in front of both', () => {
 
   test('a rule per service pins it with a query parameter named after the platform the page shows', () => {
     const v = built.sandbox;
-    const rules = Object.values(resourcesOf(v, 'AWS::ElasticLoadBalancingV2::ListenerRule')).map(
+    const rules = Object.values(resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::ListenerRule')).map(
       (r) => r.Properties,
     );
     expect(rules.map(({ Priority, Conditions, Actions }) => ({ Priority, Conditions, Actions }))).toEqual([
@@ -537,7 +509,7 @@ describe('ECS stack: one ALB in front of both', () => {
         Conditions: [
           { Field: 'query-string', QueryStringConfig: { Values: [{ Key: 'platform', Value: 'ecs-ec2' }] } },
         ],
-        Actions: [{ Type: 'forward', TargetGroupArn: { Ref: idOf(v, 'Ec2TargetGroup') } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalIdAt(v, 'Ec2TargetGroup') } }],
       },
       {
         Priority: 20,
@@ -547,7 +519,7 @@ describe('ECS stack: one ALB in front of both', () => {
             QueryStringConfig: { Values: [{ Key: 'platform', Value: 'ecs-fargate' }] },
           },
         ],
-        Actions: [{ Type: 'forward', TargetGroupArn: { Ref: idOf(v, 'FargateTargetGroup') } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalIdAt(v, 'FargateTargetGroup') } }],
       },
     ]);
   });
@@ -560,7 +532,7 @@ describe('ECS stack: one ALB in front of both', () => {
     (variant, delay) => {
       const v = built[variant];
       for (const id of ['Ec2TargetGroup', 'FargateTargetGroup']) {
-        expect(resource(v, id).Properties).toMatchObject({
+        expect(resourceAt(v, id).Properties).toMatchObject({
           TargetType: 'ip',
           Port: 8080,
           HealthCheckPath: '/healthz',
@@ -580,10 +552,10 @@ describe('ECS stack: one ALB in front of both', () => {
     const loadBalancerGroups = [
       'Alb/SecurityGroup',
       ...(variant === 'options' ? ['Nlb/SecurityGroup'] : []),
-    ].map((path) => ({ 'Fn::GetAtt': [idOf(v, path), 'GroupId'] }));
+    ].map((path) => ({ 'Fn::GetAtt': [logicalIdAt(v, path), 'GroupId'] }));
     for (const service of Object.values(SERVICES)) {
-      const group = { 'Fn::GetAtt': [idOf(v, `${service}/SecurityGroup`), 'GroupId'] };
-      const ingress = Object.values(resourcesOf(v, 'AWS::EC2::SecurityGroupIngress'))
+      const group = { 'Fn::GetAtt': [logicalIdAt(v, `${service}/SecurityGroup`), 'GroupId'] };
+      const ingress = Object.values(resourcesOf(v.template, 'AWS::EC2::SecurityGroupIngress'))
         .map((r) => r.Properties)
         .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(group));
       expect(ingress.every((rule) => rule.FromPort === 8080 && rule.ToPort === 8080 && !rule.CidrIp)).toBe(
@@ -597,15 +569,16 @@ describe('ECS stack: one ALB in front of both', () => {
 
   test('production: deletion protection, and access logs in an SSE-S3 bucket that outlives the stack', () => {
     const v = built.production;
-    const attributes = only(v, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.LoadBalancerAttributes;
+    const attributes = only(v.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties
+      .LoadBalancerAttributes;
     expect(attributes).toEqual(
       expect.arrayContaining([
         { Key: 'deletion_protection.enabled', Value: 'true' },
         { Key: 'access_logs.s3.enabled', Value: 'true' },
-        { Key: 'access_logs.s3.bucket', Value: { Ref: idOf(v, 'AlbAccessLogs') } },
+        { Key: 'access_logs.s3.bucket', Value: { Ref: logicalIdAt(v, 'AlbAccessLogs') } },
       ]),
     );
-    const bucket = resource(v, 'AlbAccessLogs');
+    const bucket = resourceAt(v, 'AlbAccessLogs');
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
       { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
@@ -616,7 +589,7 @@ describe('ECS stack: one ALB in front of both', () => {
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
-    const bucketPolicy = only(v, 'AWS::S3::BucketPolicy').Properties.PolicyDocument.Statement;
+    const bucketPolicy = only(v.template, 'AWS::S3::BucketPolicy').Properties.PolicyDocument.Statement;
     expect(bucketPolicy).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
@@ -624,7 +597,8 @@ describe('ECS stack: one ALB in front of both', () => {
 
   test('sandbox: no deletion protection and no log bucket to outlive cdk destroy', () => {
     const v = built.sandbox;
-    const attributes = only(v, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties.LoadBalancerAttributes;
+    const attributes = only(v.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties
+      .LoadBalancerAttributes;
     expect(attributes).toContainEqual({ Key: 'deletion_protection.enabled', Value: 'false' });
     expect(JSON.stringify(attributes)).not.toContain('access_logs');
     v.template.resourceCountIs('AWS::S3::Bucket', 0);
@@ -632,22 +606,22 @@ describe('ECS stack: one ALB in front of both', () => {
 
   test('HTTPS: a 443 listener with the certificate carries the default and the rules; 80 redirects to it', () => {
     const v = built.options;
-    const listeners = resourcesOf(v, 'AWS::ElasticLoadBalancingV2::Listener');
-    const https = idOf(v, 'Alb/Https');
+    const listeners = resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::Listener');
+    const https = logicalIdAt(v, 'Alb/Https');
     expect(listeners[https].Properties).toMatchObject({
       Port: 443,
       Protocol: 'HTTPS',
       Certificates: [{ CertificateArn: CERTIFICATE_ARN }],
       DefaultActions: [{ Type: 'forward' }],
     });
-    expect(listeners[idOf(v, 'Alb/Redirect80To443')].Properties).toMatchObject({
+    expect(listeners[logicalIdAt(v, 'Alb/Redirect80To443')].Properties).toMatchObject({
       Port: 80,
       Protocol: 'HTTP',
       DefaultActions: [
         { Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } },
       ],
     });
-    for (const rule of Object.values(resourcesOf(v, 'AWS::ElasticLoadBalancingV2::ListenerRule'))) {
+    for (const rule of Object.values(resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::ListenerRule'))) {
       expect(rule.Properties.ListenerArn).toEqual({ Ref: https });
     }
     expect(v.template.toJSON().Outputs.Url.Value).toBe('https://ecs.example.com/');
@@ -665,17 +639,17 @@ describe('ECS stack: one ALB in front of both', () => {
       Scheme: 'internet-facing',
     });
     v.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'TCP' });
-    const nlbTargets = idOf(v, 'Nlb/Tcp/FargateGroup');
-    expect(resource(v, 'Nlb/Tcp/FargateGroup').Properties).toMatchObject({
+    const nlbTargets = logicalIdAt(v, 'Nlb/Tcp/FargateGroup');
+    expect(resourceAt(v, 'Nlb/Tcp/FargateGroup').Properties).toMatchObject({
       Protocol: 'TCP',
       Port: 8080,
       TargetType: 'ip',
       HealthCheckProtocol: 'HTTP',
       HealthCheckPath: '/healthz',
     });
-    const loadBalancers = resource(v, SERVICES.fargate).Properties.LoadBalancers;
+    const loadBalancers = resourceAt(v, SERVICES.fargate).Properties.LoadBalancers;
     expect(loadBalancers.map((lb: { TargetGroupArn: unknown }) => lb.TargetGroupArn)).toEqual([
-      { Ref: idOf(v, 'FargateTargetGroup') },
+      { Ref: logicalIdAt(v, 'FargateTargetGroup') },
       { Ref: nlbTargets },
     ]);
   });
@@ -683,7 +657,7 @@ describe('ECS stack: one ALB in front of both', () => {
 
 describe('ECS stack: the EFS guestbook both services share', () => {
   test('access point: POSIX user 1000:1000, its directory created for that user with 0755', () => {
-    expect(only(built.sandbox, 'AWS::EFS::AccessPoint').Properties).toMatchObject({
+    expect(only(built.sandbox.template, 'AWS::EFS::AccessPoint').Properties).toMatchObject({
       PosixUser: { Uid: '1000', Gid: '1000' },
       RootDirectory: {
         Path: '/guestbook',
@@ -695,14 +669,14 @@ describe('ECS stack: the EFS guestbook both services share', () => {
   test('both task definitions mount it at /mnt/guestbook with TLS and IAM authorization through the access point', () => {
     const v = built.sandbox;
     for (const task of Object.values(TASKS)) {
-      expect(resource(v, `${task}/TaskDefinition`).Properties.Volumes).toEqual([
+      expect(resourceAt(v, `${task}/TaskDefinition`).Properties.Volumes).toEqual([
         {
           Name: 'guestbook',
           EFSVolumeConfiguration: {
-            FilesystemId: { Ref: idOf(v, 'Guestbook/FileSystem') },
+            FilesystemId: { Ref: logicalIdAt(v, 'Guestbook/FileSystem') },
             TransitEncryption: 'ENABLED',
             AuthorizationConfig: {
-              AccessPointId: { Ref: idOf(v, 'Guestbook/FileSystem/GuestbookAccessPoint') },
+              AccessPointId: { Ref: logicalIdAt(v, 'Guestbook/FileSystem/GuestbookAccessPoint') },
               IAM: 'ENABLED',
             },
           },
@@ -712,25 +686,27 @@ describe('ECS stack: the EFS guestbook both services share', () => {
         { ContainerPath: '/mnt/guestbook', ReadOnly: false, SourceVolume: 'guestbook' },
       ]);
       // nothing starts a task before the mount targets exist
-      const mountTargets = Object.keys(resourcesOf(v, 'AWS::EFS::MountTarget'));
+      const mountTargets = Object.keys(resourcesOf(v.template, 'AWS::EFS::MountTarget'));
       expect(mountTargets).toHaveLength(2);
-      expect(resource(v, `${task}/TaskDefinition`).DependsOn).toEqual(expect.arrayContaining(mountTargets));
+      expect(resourceAt(v, `${task}/TaskDefinition`).DependsOn).toEqual(expect.arrayContaining(mountTargets));
     }
   });
 
   test.each(VARIANTS)('%s: NFS (2049) open only from the two services’ security groups', (variant) => {
     const v = built[variant];
-    const fileSystemGroup = { 'Fn::GetAtt': [idOf(v, 'Guestbook/FileSystem/EfsSecurityGroup'), 'GroupId'] };
-    const nfs = Object.values(resourcesOf(v, 'AWS::EC2::SecurityGroupIngress'))
+    const fileSystemGroup = {
+      'Fn::GetAtt': [logicalIdAt(v, 'Guestbook/FileSystem/EfsSecurityGroup'), 'GroupId'],
+    };
+    const nfs = Object.values(resourcesOf(v.template, 'AWS::EC2::SecurityGroupIngress'))
       .map((r) => r.Properties)
       .filter((rule) => rule.FromPort <= 2049 && rule.ToPort >= 2049);
     expect(nfs.map((rule) => rule.GroupId)).toEqual([fileSystemGroup, fileSystemGroup]);
     expect(nfs.map((rule) => rule.SourceSecurityGroupId)).toEqual(
       Object.values(SERVICES).map((service) => ({
-        'Fn::GetAtt': [idOf(v, `${service}/SecurityGroup`), 'GroupId'],
+        'Fn::GetAtt': [logicalIdAt(v, `${service}/SecurityGroup`), 'GroupId'],
       })),
     );
-    expect(JSON.stringify(resource(v, 'Guestbook/FileSystem/EfsSecurityGroup').Properties)).not.toContain(
+    expect(JSON.stringify(resourceAt(v, 'Guestbook/FileSystem/EfsSecurityGroup').Properties)).not.toContain(
       'SecurityGroupIngress',
     );
   });
@@ -741,7 +717,7 @@ describe('ECS stack: the EFS guestbook both services share', () => {
   ] as const)(
     '%s: the file system is encrypted, %s with the stack, backups %j',
     (variant, policy, backups) => {
-      const fileSystem = only(built[variant], 'AWS::EFS::FileSystem');
+      const fileSystem = only(built[variant].template, 'AWS::EFS::FileSystem');
       expect(fileSystem.Properties.Encrypted).toBe(true);
       expect(fileSystem.DeletionPolicy).toBe(policy);
       expect(fileSystem.Properties.BackupPolicy).toEqual(backups);
@@ -784,13 +760,6 @@ describe('ECS stack: the EFS guestbook both services share', () => {
       },
     });
   });
-
-  test('the stack exposes its cluster and guestbook to the stacks built on it', () => {
-    const ecsStack: EcsStack = built.sandbox.stack;
-    expect(ecsStack.cluster.clusterName).toBeDefined();
-    expect(ecsStack.guestbook.fileSystem.fileSystemId).toBeDefined();
-    expect(ecsStack.guestbook.accessPoint.accessPointId).toBeDefined();
-  });
 });
 
 describe('ECS stack: service scaling', () => {
@@ -798,7 +767,9 @@ describe('ECS stack: service scaling', () => {
     ['sandbox', 1, 3],
     ['production', 2, 10],
   ] as const)('%s: both services scale between %i and %i tasks', (variant, min, max) => {
-    const targets = Object.values(resourcesOf(built[variant], 'AWS::ApplicationAutoScaling::ScalableTarget'));
+    const targets = Object.values(
+      resourcesOf(built[variant].template, 'AWS::ApplicationAutoScaling::ScalableTarget'),
+    );
     expect(targets.map((t) => [t.Properties.MinCapacity, t.Properties.MaxCapacity])).toEqual([
       [min, max],
       [min, max],
@@ -808,8 +779,8 @@ describe('ECS stack: service scaling', () => {
   test('target tracking on CPU, memory and ALB requests per target, on each service', () => {
     const v = built.sandbox;
     for (const service of Object.values(SERVICES)) {
-      const target = idOf(v, `${service}/TaskCount/Target`);
-      const tracked = Object.values(resourcesOf(v, 'AWS::ApplicationAutoScaling::ScalingPolicy'))
+      const target = logicalIdAt(v, `${service}/TaskCount/Target`);
+      const tracked = Object.values(resourcesOf(v.template, 'AWS::ApplicationAutoScaling::ScalingPolicy'))
         .filter(
           (p) =>
             p.Properties.ScalingTargetId.Ref === target &&
@@ -830,12 +801,12 @@ describe('ECS stack: service scaling', () => {
 
   test('step scaling on Fargate only: a p90 response-time alarm adds 1 task from 0.5 s and 3 from 1 s', () => {
     const v = built.sandbox;
-    const step = Object.values(resourcesOf(v, 'AWS::ApplicationAutoScaling::ScalingPolicy')).filter(
+    const step = Object.values(resourcesOf(v.template, 'AWS::ApplicationAutoScaling::ScalingPolicy')).filter(
       (p) => p.Properties.PolicyType === 'StepScaling',
     );
     expect(step).toHaveLength(1);
     expect(step[0].Properties.ScalingTargetId).toEqual({
-      Ref: idOf(v, `${SERVICES.fargate}/TaskCount/Target`),
+      Ref: logicalIdAt(v, `${SERVICES.fargate}/TaskCount/Target`),
     });
     expect(step[0].Properties.StepScalingPolicyConfiguration).toMatchObject({
       AdjustmentType: 'ChangeInCapacity',
@@ -844,7 +815,7 @@ describe('ECS stack: service scaling', () => {
         { MetricIntervalLowerBound: 0.5, ScalingAdjustment: 3 },
       ],
     });
-    expect(only(v, 'AWS::CloudWatch::Alarm').Properties).toMatchObject({
+    expect(only(v.template, 'AWS::CloudWatch::Alarm').Properties).toMatchObject({
       MetricName: 'TargetResponseTime',
       Namespace: 'AWS/ApplicationELB',
       ExtendedStatistic: 'p90',
@@ -853,7 +824,7 @@ describe('ECS stack: service scaling', () => {
       Dimensions: expect.arrayContaining([
         {
           Name: 'TargetGroup',
-          Value: { 'Fn::GetAtt': [idOf(v, 'FargateTargetGroup'), 'TargetGroupFullName'] },
+          Value: { 'Fn::GetAtt': [logicalIdAt(v, 'FargateTargetGroup'), 'TargetGroupFullName'] },
         },
       ]),
     });
@@ -866,7 +837,7 @@ describe('ECS stack: service scaling', () => {
     '%s: scheduled scaling on EC2 raises the floor to %i on weekday mornings and back to %i',
     (variant, up, down) => {
       const v = built[variant];
-      expect(resource(v, `${SERVICES.ec2}/TaskCount/Target`).Properties.ScheduledActions).toEqual([
+      expect(resourceAt(v, `${SERVICES.ec2}/TaskCount/Target`).Properties.ScheduledActions).toEqual([
         {
           ScheduledActionName: 'OfficeHours',
           Schedule: 'cron(0 7 ? * MON-FRI *)',
@@ -878,7 +849,9 @@ describe('ECS stack: service scaling', () => {
           ScalableTargetAction: { MinCapacity: down },
         },
       ]);
-      expect(resource(v, `${SERVICES.fargate}/TaskCount/Target`).Properties.ScheduledActions).toBeUndefined();
+      expect(
+        resourceAt(v, `${SERVICES.fargate}/TaskCount/Target`).Properties.ScheduledActions,
+      ).toBeUndefined();
     },
   );
 });

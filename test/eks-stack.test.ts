@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { KUBERNETES_VERSIONS } from '../lib/eks/versions';
 import type { EksStack } from '../lib/eks-stack';
 import { synthesize } from './support/synth';
+import { logicalIdAt, only, resourceAt, resourcesOf, type Resource } from './support/template';
 
 const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/Admin';
 
@@ -46,34 +47,10 @@ const VARIANTS = Object.keys(built) as Variant[];
 type Built = (typeof built)[Variant];
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation and Kubernetes JSON */
-type Resource = {
-  Type: string;
-  Properties: any;
-  DependsOn?: string[];
-  DeletionPolicy?: string;
-  CreationPolicy?: any;
-};
-
-function resources(v: Built, type: string): Record<string, Resource> {
-  return v.template.findResources(type) as Record<string, Resource>;
-}
-
-function only(v: Built, type: string): Resource {
-  const found = Object.values(resources(v, type));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
-
-function logicalId(v: Built, path: string): string {
-  const construct = v.stack.node.findAll().find((c) => c.node.path === `${v.stack.node.path}/${path}`)!;
-  return v.stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
-}
-
 /** The add-on resources by add-on name. */
 function addons(v: Built): Record<string, Resource & { id: string }> {
-  return Object.fromEntries(
-    Object.entries(resources(v, 'AWS::EKS::Addon')).map(([id, r]) => [r.Properties.AddonName, { ...r, id }]),
-  );
+  const all = Object.entries(resourcesOf(v.template, 'AWS::EKS::Addon'));
+  return Object.fromEntries(all.map(([id, r]) => [r.Properties.AddonName, { ...r, id }]));
 }
 
 /** Kubernetes objects of a chart the stack applies, as kubectl gets them (CDK tokens still unresolved). */
@@ -105,11 +82,11 @@ function prerequisites(v: Built, id: string): Set<string> {
   return found;
 }
 
-const cluster = (v: Built) => only(v, 'AWS::EKS::Cluster').Properties;
+const cluster = (v: Built) => only(v.template, 'AWS::EKS::Cluster').Properties;
 
 /** The self-managed Auto Scaling group, its logical ID, and the launch template data its instances start from. */
 function selfManaged(v: Built) {
-  const [[id, group]] = Object.entries(resources(v, 'AWS::AutoScaling::AutoScalingGroup'));
+  const [[id, group]] = Object.entries(resourcesOf(v.template, 'AWS::AutoScaling::AutoScalingGroup'));
   const spec =
     group.Properties.LaunchTemplate ??
     group.Properties.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification;
@@ -134,7 +111,8 @@ function userDataPart(data: any, contentType: string): string {
   const body = part.slice(part.indexOf('\n\n') + 2);
   return part.includes('Content-Transfer-Encoding: base64') ? Buffer.from(body, 'base64').toString() : body;
 }
-const nodegroups = (v: Built) => Object.values(resources(v, 'AWS::EKS::Nodegroup')).map((r) => r.Properties);
+const nodegroups = (v: Built) =>
+  Object.values(resourcesOf(v.template, 'AWS::EKS::Nodegroup')).map((r) => r.Properties);
 
 describe('EKS cluster', () => {
   test.each(VARIANTS)('%s: no synth warnings and no unacknowledged cdk-nag finding', (variant) => {
@@ -157,7 +135,7 @@ describe('EKS cluster', () => {
       const v = built[variant];
       const version = cluster(v).Version;
       expect(version).toBe('1.36');
-      const layers = Object.values(resources(v, 'AWS::Lambda::LayerVersion')).map(
+      const layers = Object.values(resourcesOf(v.template, 'AWS::Lambda::LayerVersion')).map(
         (r) => r.Properties.Description,
       );
       expect(layers).toContain(`/opt/kubectl/kubectl ${version}.3; /opt/helm/helm 4.2.3`);
@@ -188,8 +166,8 @@ describe('EKS cluster', () => {
     '%s: manifests go through a kubectl function in the private subnets (works with a private endpoint)',
     (variant) => {
       const v = built[variant];
-      const handler = Object.values(resources(v, 'AWS::Lambda::Function')).find((f) =>
-        (f.Properties.Layers ?? []).some((layer: any) => layer.Ref === logicalId(v, 'KubectlLayer')),
+      const handler = Object.values(resourcesOf(v.template, 'AWS::Lambda::Function')).find((f) =>
+        (f.Properties.Layers ?? []).some((layer: any) => layer.Ref === logicalIdAt(v, 'KubectlLayer')),
       )!;
       expect(handler.Properties.VpcConfig.SubnetIds).toHaveLength(2);
       expect(JSON.stringify(handler.Properties.VpcConfig.SubnetIds)).toMatch(
@@ -215,7 +193,7 @@ describe('EKS cluster', () => {
         DeletionPolicy: stage === 'production' ? 'RetainExceptOnCreate' : 'Delete',
       });
       // created before the cluster, which would otherwise create it without retention
-      expect(only(v, 'AWS::EKS::Cluster').DependsOn).toContain(logicalId(v, 'LogGroup0'));
+      expect(only(v.template, 'AWS::EKS::Cluster').DependsOn).toContain(logicalIdAt(v, 'LogGroup0'));
     },
   );
 
@@ -230,7 +208,7 @@ describe('EKS cluster', () => {
 
   test('production: the log groups EKS names are kept on delete and update, not after a failed create', () => {
     const v = built.production;
-    const named = Object.values(resources(v, 'AWS::Logs::LogGroup')).filter(
+    const named = Object.values(resourcesOf(v.template, 'AWS::Logs::LogGroup')).filter(
       (r) => typeof r.Properties.LogGroupName === 'string',
     );
     expect(named.map((r) => r.Properties.LogGroupName).sort()).toEqual([
@@ -263,11 +241,11 @@ describe('EKS cluster', () => {
     '%s: Kubernetes secrets encrypted with a rotating KMS key, removed per stage',
     (stage) => {
       const v = built[stage];
-      const keyId = logicalId(v, 'SecretsKey');
+      const keyId = logicalIdAt(v, 'SecretsKey');
       expect(cluster(v).EncryptionConfig).toEqual([
         { Provider: { KeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } }, Resources: ['secrets'] },
       ]);
-      const key = v.template.toJSON().Resources[keyId];
+      const key = resourceAt(v, 'SecretsKey');
       expect(key.Properties).toMatchObject({
         EnableKeyRotation: true,
         PendingWindowInDays: stage === 'production' ? 30 : 7,
@@ -392,7 +370,7 @@ describe('node types', () => {
     '%s: node roles carry the worker and ECR pull policies, not the VPC CNI policy',
     (variant) => {
       const v = built[variant];
-      const nodeRoles = Object.values(resources(v, 'AWS::IAM::Role')).filter((r) =>
+      const nodeRoles = Object.values(resourcesOf(v.template, 'AWS::IAM::Role')).filter((r) =>
         JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'),
       );
       expect(nodeRoles.length).toBeGreaterThan(0);
@@ -420,7 +398,7 @@ describe('node types', () => {
     ]);
     // the cluster security group: the control plane, other nodes and the EFS mount targets trust it
     expect(data.SecurityGroupIds).toContainEqual({
-      'Fn::GetAtt': [logicalId(v, 'Cluster'), 'ClusterSecurityGroupId'],
+      'Fn::GetAtt': [logicalIdAt(v, 'Cluster'), 'ClusterSecurityGroupId'],
     });
   });
 
@@ -480,7 +458,7 @@ describe('node types', () => {
   test('selfManaged: instances start once their role has an access entry; the group is created once they signal', () => {
     const v = built.selfManaged;
     const { id, group, data } = selfManaged(v);
-    expect(group.DependsOn).toContain(logicalId(v, 'Cluster/SelfManagedNodeAccess'));
+    expect(group.DependsOn).toContain(logicalIdAt(v, 'Cluster/SelfManagedNodeAccess'));
     // CreationPolicy: CloudFormation waits for one signal per node, at most 15 minutes
     expect(group.CreationPolicy).toEqual({ ResourceSignal: { Count: 2, Timeout: 'PT15M' } });
     // each node signals once the VPC CNI has written its configuration (the kubelet is then Ready), from a
@@ -509,8 +487,8 @@ describe('node types', () => {
         'amazon-cloudwatch-observability',
         'metrics-server',
       ].map((name) => a[name].id),
-      ...Object.keys(resources(v, 'Custom::AWSCDK-EKS-HelmChart')),
-      logicalId(v, 'Cluster/SampleApp'),
+      ...Object.keys(resourcesOf(v.template, 'Custom::AWSCDK-EKS-HelmChart')),
+      logicalIdAt(v, 'Cluster/SampleApp'),
     ];
     expect(waiting).toHaveLength(7);
     for (const dependent of waiting) expect(v.template.toJSON().Resources[dependent].DependsOn).toContain(id);
@@ -520,13 +498,13 @@ describe('node types', () => {
     const v = built.mixed;
     v.template.hasResourceProperties('AWS::EKS::AccessEntry', {
       Type: 'EC2_LINUX',
-      PrincipalArn: { 'Fn::GetAtt': [logicalId(v, 'Cluster/SelfManagedNodeRole'), 'Arn'] },
+      PrincipalArn: { 'Fn::GetAtt': [logicalIdAt(v, 'Cluster/SelfManagedNodeRole'), 'Arn'] },
       AccessPolicies: [],
     });
   });
 
   test("fargate: a profile for the sample app's namespace, in the private subnets", () => {
-    const profile = only(built.mixed, 'AWS::EKS::FargateProfile').Properties;
+    const profile = only(built.mixed.template, 'AWS::EKS::FargateProfile').Properties;
     expect(profile.Selectors).toEqual([{ Namespace: 'sample-app', Labels: [] }]);
     expect(JSON.stringify(profile.Subnets)).toMatch(/privateSubnet1.*privateSubnet2/);
     expect(JSON.stringify(profile.Subnets)).not.toMatch(/public/);
@@ -635,9 +613,9 @@ describe('managed add-ons', () => {
     const a = addons(v);
     const networking = ['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent'].map((name) => a[name].id);
     const compute = [
-      ...Object.keys(resources(v, 'AWS::EKS::Nodegroup')),
-      ...Object.keys(resources(v, 'AWS::AutoScaling::AutoScalingGroup')),
-      ...Object.keys(resources(v, 'AWS::EKS::FargateProfile')),
+      ...Object.keys(resourcesOf(v.template, 'AWS::EKS::Nodegroup')),
+      ...Object.keys(resourcesOf(v.template, 'AWS::AutoScaling::AutoScalingGroup')),
+      ...Object.keys(resourcesOf(v.template, 'AWS::EKS::FargateProfile')),
     ];
     expect(compute).toHaveLength(3);
     for (const id of compute)
@@ -655,19 +633,19 @@ describe('managed add-ons', () => {
 
   test('EFS CSI node plugin: its own Pod Identity role may mount and write this file system, associated before the driver', () => {
     const v = built.sandbox;
-    const associationId = logicalId(v, 'Guestbook/CsiNodeIdentity');
+    const associationId = logicalIdAt(v, 'Guestbook/CsiNodeIdentity');
     v.template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
       Namespace: 'kube-system',
       ServiceAccount: 'efs-csi-node-sa',
-      RoleArn: { 'Fn::GetAtt': [logicalId(v, 'Guestbook/CsiNodeRole'), 'Arn'] },
+      RoleArn: { 'Fn::GetAtt': [logicalIdAt(v, 'Guestbook/CsiNodeRole'), 'Arn'] },
     });
     v.template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(v, 'Guestbook/CsiNodeRole') }],
+      Roles: [{ Ref: logicalIdAt(v, 'Guestbook/CsiNodeRole') }],
       PolicyDocument: {
         Statement: [
           Match.objectLike({
             Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
-            Resource: { 'Fn::GetAtt': [logicalId(v, 'Guestbook/FileSystem/FileSystem'), 'Arn'] },
+            Resource: { 'Fn::GetAtt': [logicalIdAt(v, 'Guestbook/FileSystem/FileSystem'), 'Arn'] },
           }),
         ],
       },
@@ -682,7 +660,7 @@ describe('the kubectl provider', () => {
     (stage) => {
       const v = built[stage];
       const all = v.template.toJSON().Resources as Record<string, Resource>;
-      const functions = Object.keys(resources(v, 'AWS::Lambda::Function'));
+      const functions = Object.keys(resourcesOf(v.template, 'AWS::Lambda::Function'));
       const logGroups = functions.map((id) => all[id].Properties.LoggingConfig?.LogGroup?.Ref);
       // LoggingConfig.LogGroup: the function references its group, and so depends on it
       expect(logGroups.map((id) => all[id]?.Type)).toEqual(functions.map(() => 'AWS::Logs::LogGroup'));
@@ -705,7 +683,7 @@ describe('the kubectl provider', () => {
 describe('load balancing', () => {
   test('AWS Load Balancer Controller: pinned Helm chart, told region and VPC, with a Pod Identity role', () => {
     const v = built.sandbox;
-    const chart = only(v, 'Custom::AWSCDK-EKS-HelmChart').Properties;
+    const chart = only(v.template, 'Custom::AWSCDK-EKS-HelmChart').Properties;
     expect(chart).toMatchObject({
       Chart: 'aws-load-balancer-controller',
       Repository: 'https://aws.github.io/eks-charts',
@@ -751,20 +729,20 @@ describe('load balancing', () => {
     '%s: destroy order: the app (and the ALB its Ingress owns) goes before the controller, the CSI drivers and the nodes',
     (variant) => {
       const v = built[variant];
-      const app = v.template.toJSON().Resources[logicalId(v, 'Cluster/SampleApp')];
-      const controllerChart = Object.keys(resources(v, 'Custom::AWSCDK-EKS-HelmChart'))[0];
+      const app = resourceAt(v, 'Cluster/SampleApp');
+      const controllerChart = Object.keys(resourcesOf(v.template, 'Custom::AWSCDK-EKS-HelmChart'))[0];
       expect(app.DependsOn).toEqual(
         expect.arrayContaining([
           controllerChart,
           addons(v)['aws-efs-csi-driver'].id,
-          ...Object.keys(resources(v, 'AWS::EKS::Nodegroup')),
-          ...Object.keys(resources(v, 'AWS::EKS::FargateProfile')),
+          ...Object.keys(resourcesOf(v.template, 'AWS::EKS::Nodegroup')),
+          ...Object.keys(resourcesOf(v.template, 'AWS::EKS::FargateProfile')),
         ]),
       );
       // the controller itself is removed while nodes still run it
       const chart = v.template.toJSON().Resources[controllerChart];
       expect(chart.DependsOn).toEqual(
-        expect.arrayContaining(Object.keys(resources(v, 'AWS::EKS::Nodegroup'))),
+        expect.arrayContaining(Object.keys(resourcesOf(v.template, 'AWS::EKS::Nodegroup'))),
       );
     },
   );
@@ -793,14 +771,14 @@ describe('storage', () => {
       mountOptions: ['iam'],
     });
     expect(v.stack.resolve(efsClass.parameters.fileSystemId)).toEqual({
-      Ref: logicalId(v, 'Guestbook/FileSystem/FileSystem'),
+      Ref: logicalIdAt(v, 'Guestbook/FileSystem/FileSystem'),
     });
   });
 
   test('the file system is reachable over NFS from the cluster security group only', () => {
     const v = built.sandbox;
-    const efsGroup = logicalId(v, 'Guestbook/FileSystem/FileSystem/EfsSecurityGroup');
-    const ingress = Object.values(resources(v, 'AWS::EC2::SecurityGroupIngress')).filter(
+    const efsGroup = logicalIdAt(v, 'Guestbook/FileSystem/FileSystem/EfsSecurityGroup');
+    const ingress = Object.values(resourcesOf(v.template, 'AWS::EC2::SecurityGroupIngress')).filter(
       (r) => r.Properties.GroupId['Fn::GetAtt']?.[0] === efsGroup,
     );
     expect(ingress.map((r) => r.Properties)).toEqual([
@@ -808,7 +786,7 @@ describe('storage', () => {
         IpProtocol: 'tcp',
         FromPort: 2049,
         ToPort: 2049,
-        SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(v, 'Cluster'), 'ClusterSecurityGroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [logicalIdAt(v, 'Cluster'), 'ClusterSecurityGroupId'] },
       }),
     ]);
     expect(v.template.toJSON().Resources[efsGroup].Properties.SecurityGroupIngress).toBeUndefined();
@@ -816,9 +794,7 @@ describe('storage', () => {
 
   test('the file system admits clients without IAM identity (Fargate) through access points only', () => {
     const v = built.sandbox;
-    const policy =
-      v.template.toJSON().Resources[logicalId(v, 'Guestbook/FileSystem/FileSystem')].Properties
-        .FileSystemPolicy;
+    const policy = resourceAt(v, 'Guestbook/FileSystem/FileSystem').Properties.FileSystemPolicy;
     expect(policy.Statement).toContainEqual({
       Effect: 'Allow',
       Principal: { AWS: '*' },
@@ -919,9 +895,9 @@ describe('the sample app on Kubernetes', () => {
       'Fn::Join': [
         '',
         [
-          { Ref: logicalId(v, 'Guestbook/FileSystem/FileSystem') },
+          { Ref: logicalIdAt(v, 'Guestbook/FileSystem/FileSystem') },
           '::',
-          { Ref: logicalId(v, 'Guestbook/FileSystem/FileSystem/SampleAppAccessPoint') },
+          { Ref: logicalIdAt(v, 'Guestbook/FileSystem/FileSystem/SampleAppAccessPoint') },
         ],
       ],
     });
@@ -995,17 +971,17 @@ describe('the sample app on Kubernetes', () => {
 
   test.each(VARIANTS)("%s: the deploy waits for the Ingress's ALB and prints its URL", (variant) => {
     const v = built[variant];
-    const lookup = only(v, 'Custom::AWSCDK-EKS-KubernetesObjectValue');
+    const lookup = only(v.template, 'Custom::AWSCDK-EKS-KubernetesObjectValue');
     expect(lookup.Properties).toMatchObject({
       ObjectType: 'ingress',
       ObjectName: 'sample-app',
       ObjectNamespace: 'sample-app',
       JsonPath: '.status.loadBalancer.ingress[0].hostname',
     });
-    expect(lookup.DependsOn).toContain(logicalId(v, 'Cluster/SampleApp'));
+    expect(lookup.DependsOn).toContain(logicalIdAt(v, 'Cluster/SampleApp'));
     v.template.hasOutput('SampleAppUrl', {
       Value: {
-        'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalId(v, 'SampleAppHostname'), 'Value'] }]],
+        'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalIdAt(v, 'SampleAppHostname'), 'Value'] }]],
       },
     });
   });
@@ -1019,9 +995,9 @@ describe('the sample app on Kubernetes', () => {
 
   test("the namespace is a manifest of its own that the app's depends on: deleting the app waits for the ALB", () => {
     const v = built.sandbox;
-    const manifests = v.template.toJSON().Resources;
-    const namespace = logicalId(v, 'Cluster/SampleAppNamespace');
-    expect(JSON.parse(manifests[namespace].Properties.Manifest)).toEqual([
+    const namespace = logicalIdAt(v, 'Cluster/SampleAppNamespace');
+    const manifest = resourceAt(v, 'Cluster/SampleAppNamespace');
+    expect(JSON.parse(manifest.Properties.Manifest)).toEqual([
       expect.objectContaining({
         kind: 'Namespace',
         metadata: expect.objectContaining({
@@ -1033,14 +1009,14 @@ describe('the sample app on Kubernetes', () => {
     // kubectl deletes the app's objects from a namespace that still exists, so none is NotFound and
     // kubectl waits for them all, the Ingress's finalizer (the ALB) included
     expect(objects(app(v), 'Namespace')).toEqual([]);
-    expect(manifests[logicalId(v, 'Cluster/SampleApp')].DependsOn).toContain(namespace);
+    expect(resourceAt(v, 'Cluster/SampleApp').DependsOn).toContain(namespace);
     // applied, not created: adopts the namespace a cluster deployed before the split already has
-    expect(manifests[namespace].Properties.Overwrite).toBe(true);
+    expect(manifest.Properties.Overwrite).toBe(true);
   });
 
   test('the stack applies both charts as they render', () => {
     const v = built.sandbox;
-    const applied = v.template.toJSON().Resources[logicalId(v, 'Cluster/SampleApp')].Properties.Manifest;
+    const applied = resourceAt(v, 'Cluster/SampleApp').Properties.Manifest;
     const kinds = app(v)
       .toJson()
       .map((o) => o.kind);

@@ -1,7 +1,8 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { nagAcknowledgments } from './support/acknowledgments';
 import { STAGES, SAMPLE_APP_REPOSITORY_ARN, synthesize } from './support/synth';
+import { only, onlyId, resourcesOf, roleAssumedBy, statementsOfRole, subnetKinds } from './support/template';
 
 function synthesizeStage(stage: (typeof STAGES)[number]) {
   const { app, stacks, template } = synthesize({ stage, platforms: 'express' });
@@ -15,52 +16,20 @@ const synthesized = { sandbox: synthesizeStage('sandbox'), production: synthesiz
 
 const sandbox = synthesized.sandbox.template;
 
-/** The properties of the only resource of `type`. */
-function only(template: Template, type: string) {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0].Properties;
-}
-
-/** The logical ID of the only resource of `type`. */
-function idOf(template: Template, type: string, properties: Record<string, unknown> = {}): string {
-  const ids = Object.keys(template.findResources(type, { Properties: properties }));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
-
 /** The container logs' group: the one whose name CloudFormation generates. */
 const appLogGroup = (template: Template) =>
-  idOf(template, 'AWS::Logs::LogGroup', { LogGroupName: Match.absent() });
+  onlyId(template, 'AWS::Logs::LogGroup', { LogGroupName: Match.absent() });
 
-/** The logical ID and properties of the only role `service` may assume whose description has `words`. */
-function roleAssumedBy(service: string, words = '') {
-  const trust = { Statement: [Match.objectLike({ Principal: { Service: service } })] };
-  const roles = Object.entries(
-    sandbox.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: trust, Description: Match.stringLikeRegexp(words) },
-    }),
-  );
-  expect(roles).toHaveLength(1);
-  return [roles[0][0], roles[0][1].Properties] as const;
+/** The only role `service` may assume whose description matches `description`: logical ID and properties. */
+function assumedRole(service: string, description?: string) {
+  const id = roleAssumedBy(sandbox, service, description);
+  return [id, resourcesOf(sandbox, 'AWS::IAM::Role')[id].Properties] as const;
 }
 
 /** The two roles ECS tasks assume, told apart by their description. */
-const taskPrincipalRole = (words: string) => roleAssumedBy('ecs-tasks.amazonaws.com', words);
+const taskPrincipalRole = (description: string) => assumedRole('ecs-tasks.amazonaws.com', description);
 
-/** The statements of every inline policy attached to `roleId`. */
-function statementsOf(template: Template, roleId: string): unknown[] {
-  return Object.values(
-    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
-  ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
-
-/** 'private' or 'public' for each subnet reference imported from the network stack. */
-function subnetKinds(subnets: unknown[]): string[] {
-  return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
-}
-
-const service = (template: Template) => only(template, 'AWS::ECS::ExpressGatewayService');
+const service = (template: Template) => only(template, 'AWS::ECS::ExpressGatewayService').Properties;
 
 describe('ECS Express Mode stack', () => {
   test('the primary container runs the registry image by its tag on the app port, with its default command', () => {
@@ -101,7 +70,7 @@ describe('ECS Express Mode stack', () => {
   });
 
   test('its own Fargate cluster, not the default one, with Container Insights', () => {
-    const cluster = idOf(sandbox, 'AWS::ECS::Cluster');
+    const cluster = onlyId(sandbox, 'AWS::ECS::Cluster');
     expect(service(sandbox).Cluster).toEqual({ Ref: cluster });
     sandbox.hasResourceProperties('AWS::ECS::Cluster', {
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
@@ -113,7 +82,7 @@ describe('ECS Express Mode stack', () => {
   });
 
   test('Container Insights logs to a group of the template, made before the cluster', () => {
-    const insights = idOf(sandbox, 'AWS::Logs::LogGroup', {
+    const insights = onlyId(sandbox, 'AWS::Logs::LogGroup', {
       LogGroupName: {
         'Fn::Join': ['', Match.arrayWith(['/aws/ecs/containerinsights/coa-express-', '/performance'])],
       },
@@ -124,12 +93,12 @@ describe('ECS Express Mode stack', () => {
   test('network: explicit public subnets (internet-facing load balancer) and its own security group', () => {
     const { NetworkConfiguration } = service(sandbox);
     expect(subnetKinds(NetworkConfiguration.Subnets)).toEqual(['public', 'public']);
-    const taskSecurityGroup = idOf(sandbox, 'AWS::EC2::SecurityGroup', {
+    const taskSecurityGroup = onlyId(sandbox, 'AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('^ECS Express Mode sample app tasks'),
     });
     expect(NetworkConfiguration.SecurityGroups).toEqual([{ 'Fn::GetAtt': [taskSecurityGroup, 'GroupId'] }]);
     expect(
-      sandbox.findResources('AWS::EC2::SecurityGroup')[taskSecurityGroup].Properties.SecurityGroupIngress,
+      resourcesOf(sandbox, 'AWS::EC2::SecurityGroup')[taskSecurityGroup].Properties.SecurityGroupIngress,
     ).toBeUndefined();
   });
 
@@ -140,7 +109,7 @@ describe('ECS Express Mode stack', () => {
     '%s: ECR and CloudWatch Logs through interface endpoints with private DNS, in %j subnets',
     (stage, subnets) => {
       const { template } = synthesized[stage];
-      const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map(
+      const endpoints = Object.values(resourcesOf(template, 'AWS::EC2::VPCEndpoint')).map(
         (e) => e.Properties,
       );
       expect(
@@ -155,8 +124,8 @@ describe('ECS Express Mode stack', () => {
 
   test("the endpoints admit HTTPS from the VPC's CIDR only", () => {
     const endpointGroups = Object.values(
-      sandbox.findResources('AWS::EC2::SecurityGroup', {
-        Properties: { GroupDescription: Match.stringLikeRegexp('Endpoint/SecurityGroup$') },
+      resourcesOf(sandbox, 'AWS::EC2::SecurityGroup', {
+        GroupDescription: Match.stringLikeRegexp('Endpoint/SecurityGroup$'),
       }),
     );
     expect(endpointGroups).toHaveLength(3);
@@ -177,7 +146,7 @@ describe('ECS Express Mode stack', () => {
   test('execution role: ECS may pull this one repository and write to this log group, nothing else', () => {
     const [executionRole, role] = taskPrincipalRole('task execution role');
     expect(role.ManagedPolicyArns).toBeUndefined();
-    expect(statementsOf(sandbox, executionRole)).toEqual([
+    expect(statementsOfRole(sandbox, executionRole)).toEqual([
       {
         Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
         Effect: 'Allow',
@@ -196,12 +165,12 @@ describe('ECS Express Mode stack', () => {
   test('task role: the app may call nothing', () => {
     const [taskRole, role] = taskPrincipalRole('task role');
     expect(role.ManagedPolicyArns).toBeUndefined();
-    expect(statementsOf(sandbox, taskRole)).toEqual([]);
+    expect(statementsOfRole(sandbox, taskRole)).toEqual([]);
     expect(service(sandbox).TaskRoleArn).toEqual({ 'Fn::GetAtt': [taskRole, 'Arn'] });
   });
 
   test('infrastructure role: assumed by ECS, with the AWS managed policy for Express services only', () => {
-    const [infrastructureRole, role] = roleAssumedBy('ecs.amazonaws.com');
+    const [infrastructureRole, role] = assumedRole('ecs.amazonaws.com');
     expect(role.ManagedPolicyArns).toEqual([
       {
         'Fn::Join': [
@@ -214,7 +183,7 @@ describe('ECS Express Mode stack', () => {
         ],
       },
     ]);
-    expect(statementsOf(sandbox, infrastructureRole)).toEqual([]);
+    expect(statementsOfRole(sandbox, infrastructureRole)).toEqual([]);
     expect(service(sandbox).InfrastructureRoleArn).toEqual({ 'Fn::GetAtt': [infrastructureRole, 'Arn'] });
   });
 
@@ -233,13 +202,14 @@ describe('ECS Express Mode stack', () => {
   });
 
   test('the first task finds its execution policy, Fargate capacity and endpoints in place', () => {
-    const [resource] = Object.values(sandbox.findResources('AWS::ECS::ExpressGatewayService'));
     const needed = [
-      idOf(sandbox, 'AWS::IAM::Policy'),
-      idOf(sandbox, 'AWS::ECS::ClusterCapacityProviderAssociations'),
-      ...Object.keys(sandbox.findResources('AWS::EC2::VPCEndpoint')),
+      onlyId(sandbox, 'AWS::IAM::Policy'),
+      onlyId(sandbox, 'AWS::ECS::ClusterCapacityProviderAssociations'),
+      ...Object.keys(resourcesOf(sandbox, 'AWS::EC2::VPCEndpoint')),
     ];
-    expect(resource.DependsOn).toEqual(expect.arrayContaining(needed));
+    expect(only(sandbox, 'AWS::ECS::ExpressGatewayService').DependsOn).toEqual(
+      expect.arrayContaining(needed),
+    );
   });
 
   test('outputs the service URL', () => {

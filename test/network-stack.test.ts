@@ -1,5 +1,6 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
+import { only, onlyId } from './support/template';
 
 const templates = {
   sandbox: networkTemplate('sandbox'),
@@ -8,7 +9,7 @@ const templates = {
 
 /** The NAT instance's user data as text, CloudFormation references shown as their JSON. */
 function natUserData(template: Template): string {
-  const [instance] = Object.values(template.findResources('AWS::EC2::Instance'));
+  const instance = only(template, 'AWS::EC2::Instance');
   const parts: unknown[] = instance.Properties.UserData['Fn::Base64']['Fn::Join'][1];
   return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
 }
@@ -89,8 +90,9 @@ describe('network stack', () => {
 
     test('the signal names this stack and this instance; its role may signal this stack only', () => {
       const t = templates.sandbox;
-      const [instanceId] = Object.keys(t.findResources('AWS::EC2::Instance'));
-      expect(script).toContain(`--stack-name coa-network --logical-resource-id ${instanceId} `);
+      expect(script).toContain(
+        `--stack-name coa-network --logical-resource-id ${onlyId(t, 'AWS::EC2::Instance')} `,
+      );
       t.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: [

@@ -1,10 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
-
-// CloudFormation JSON: its shape depends on the resource type, so these checks read it untyped
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
+import { actionsOf, only, resourcesOf } from './support/template';
 
 const synthesized = {
   sandbox: synthesize({ ...STAGE_CONTEXT.sandbox, platforms: 'none' }),
@@ -31,7 +28,7 @@ describe('registry stack', () => {
   });
 
   test('lifecycle: untagged images expire after a day, the last N tagged images stay', () => {
-    const repository = Object.values(sandbox.findResources('AWS::ECR::Repository'))[0];
+    const repository = only(sandbox, 'AWS::ECR::Repository');
     const policy = JSON.parse(repository.Properties.LifecyclePolicy.LifecyclePolicyText);
     expect(policy.rules).toEqual([
       expect.objectContaining({
@@ -73,10 +70,9 @@ describe('registry stack', () => {
 
   describe('the image copy (lib/registry/image-copy.ts)', () => {
     const { tag } = synthesized.sandbox.stacks.registry.image;
-    const resources = sandbox.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
-    const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+    const ofType = (type: string) => Object.entries(resourcesOf(sandbox, type));
     const [[functionId, copyFunction]] = ofType('AWS::Lambda::Function');
-    const [[copyId, copy]] = ofType('Custom::ImageCopy');
+    const [[, copy]] = ofType('Custom::ImageCopy');
     const bootstrapRepositoryArn = {
       'Fn::Join': [
         '',
@@ -159,12 +155,12 @@ describe('registry stack', () => {
 
     test('the copy waits for the logging policy; its log group expires (LambdaLogGroups)', () => {
       const [[logsPolicyId]] = ofType('AWS::IAM::Policy').filter(([, p]) =>
-        p.Properties.PolicyDocument.Statement.some((s: Json) => s.Action.includes('logs:PutLogEvents')),
+        actionsOf(p.Properties.PolicyDocument.Statement).includes('logs:PutLogEvents'),
       );
-      expect(sandbox.toJSON().Resources[copyId].DependsOn).toEqual([logsPolicyId]);
+      expect(copy.DependsOn).toEqual([logsPolicyId]);
       // the function logs to a group CloudFormation names and creates first (LoggingConfig)
       const [[logGroupId, logGroup]] = ofType('AWS::Logs::LogGroup');
-      expect(sandbox.toJSON().Resources[functionId].Properties.LoggingConfig).toEqual({
+      expect(copyFunction.Properties.LoggingConfig).toEqual({
         LogGroup: { Ref: logGroupId },
       });
       expect(logGroup.Properties).toMatchObject({ RetentionInDays: 7 });

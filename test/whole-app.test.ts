@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { CDK_JSON_CONTEXT, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
+import type { Resource } from './support/template';
 
 /**
  * Guarantees over every stack of the default app (every platform), in both stages: what a newcomer
@@ -17,13 +18,13 @@ type Stage = (typeof STAGES)[number];
 type Json = any;
 
 /** Every resource of every stack of a stage, as `stack/logicalId` -> resource. */
-function resources(stage: Stage): [string, { Type: string; Properties?: Json; DeletionPolicy?: string }][] {
+function resources(stage: Stage): [string, Resource][] {
   const { app, template } = apps[stage];
   return app.node.children
     .filter((child): child is import('aws-cdk-lib').Stack => 'templateOptions' in child)
     .flatMap((stack) =>
-      Object.entries(template(stack).toJSON().Resources as Record<string, Json>).map(
-        ([id, resource]) => [`${stack.stackName}/${id}`, resource] as [string, Json],
+      Object.entries(template(stack).toJSON().Resources as Record<string, Resource>).map(
+        ([id, resource]) => [`${stack.stackName}/${id}`, resource] as [string, Resource],
       ),
     );
 }
@@ -178,6 +179,7 @@ describe('bad configuration stops `cdk synth` with one clear message and exit co
     packages: 'external',
     logLevel: 'silent',
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the app as the CLI does: context in CDK_CONTEXT_JSON, and returns its exit code and stderr. */
   async function synth(context: Record<string, unknown>): Promise<{ code: number; stderr: string }> {

@@ -1,7 +1,7 @@
 /**
  * Reading one synthesized template: the look-ups every per-stack test shares. By type (`only`,
- * `onlyId`, `resourcesOf`) or by construct path (`logicalIdAt`, `resourceAt`), and the IAM and
- * network shapes several stacks are checked for.
+ * `onlyId`, `resourcesOf`) or by construct path (`logicalIdAt`, `resourceAt`, `statementsOfRoleAt`),
+ * and the IAM and network shapes several stacks are checked for.
  */
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -60,6 +60,11 @@ export function statementsOfRole(template: Template, roleId: string): any[] {
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
     .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** The statements of every inline policy attached to the role at `path` under the stack. */
+export function statementsOfRoleAt(s: SynthesizedStack, path: string): any[] {
+  return statementsOfRole(s.template, logicalIdAt(s, path));
 }
 
 /** Every action the statements allow, sorted. */
