@@ -450,7 +450,9 @@ describe('ECS stack: two services', () => {
 
 describe('ECS stack: tasks stop without dropping requests', () => {
   const environment = (v: Built, task: string) =>
-    Object.fromEntries((container(v, task).Environment ?? []).map((e: any) => [e.Name, e.Value]));
+    Object.fromEntries(
+      (container(v, task).Environment ?? []).map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]),
+    );
 
   test.each(['sandbox', 'production'] as const)(
     '%s, EC2: the app drains on its defaults; SIGKILL comes 5 s after its 10 s deadline',
