@@ -7,7 +7,7 @@ function synthesizeStage(stage: (typeof STAGES)[number]) {
   const { app, stacks, template } = synthesize({ stage, platforms: 'apprunner' });
   const stack = stacks.appRunner!;
   const stackTemplate = template(stack);
-  // cdk-nag on this stack alone, after synthesis; test/nag.test.ts judges the whole app
+  // cdk-nag on this stack alone, after synthesis; test/whole-app.test.ts judges the whole app
   const nag = new AwsSolutionsChecks().validateScope(stack);
   return { app, stack, nag, template: stackTemplate, tag: stacks.registry.image.tag };
 }

@@ -22,7 +22,7 @@ function build(stage: Stage) {
   const stack = stacks.ecsPatterns!;
   // Annotations synthesizes the app (forced), so it goes first; the template reuses that assembly.
   const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
-  // cdk-nag on this stack alone; test/nag.test.ts checks the whole app.
+  // cdk-nag on this stack alone; test/whole-app.test.ts checks the whole app.
   const nag = new AwsSolutionsChecks().validateScope(stack);
   const clusterId = stacks.ecs!.getLogicalId(stacks.ecs!.cluster.node.defaultChild as CfnElement);
   return { stack, warnings, nag, clusterId, template: Template.fromStack(stack) };

@@ -40,7 +40,7 @@ function build(variant: Variant) {
   const stack = stacks.ecs!;
   // Annotations synthesizes the app (forced), so it goes first; the template reuses that assembly.
   const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
-  // cdk-nag on this stack alone; test/nag.test.ts checks the whole app.
+  // cdk-nag on this stack alone; test/whole-app.test.ts checks the whole app.
   const nag = new AwsSolutionsChecks().validateScope(stack);
   return { stack, tag: stacks.registry.image.tag, warnings, nag, template: Template.fromStack(stack) };
 }

@@ -8,7 +8,7 @@ function synthesizeStage(stage: (typeof STAGES)[number]) {
   const { app, stacks, template } = synthesize({ stage, platforms: 'express' });
   const stack = stacks.express!;
   const stackTemplate = template(stack);
-  // cdk-nag on this stack alone, after synthesis; test/nag.test.ts judges the whole app
+  // cdk-nag on this stack alone, after synthesis; test/whole-app.test.ts judges the whole app
   const nag = new AwsSolutionsChecks().validateScope(stack);
   return { app, stack, nag, template: stackTemplate, tag: stacks.registry.image.tag };
 }

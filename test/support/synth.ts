@@ -24,7 +24,7 @@ export interface SynthesizedApp {
  *
  * `judge: true` synthesizes as `cdk synth` does: CDK's built-in CloudFormation validation and
  * cdk-nag. Off by default, because the validator is a WebAssembly module that costs seconds to
- * load in every test file; test/nag.test.ts judges the whole app in both stages once. Asset staging
+ * load in every test file; test/whole-app.test.ts judges the whole app in both stages once. Asset staging
  * is always off: copying the image context and handler bundles proves nothing in a unit test.
  */
 export function synthesize(
