@@ -7,20 +7,6 @@ import type { Construct, IConstruct } from 'constructs';
 import type { CpuArchitecture, EksConfig } from '../config';
 import { acknowledgeManagedPolicies } from './findings';
 
-/**
- * The EKS node types of the concept map. `managed` and `spot` are managed node groups (EKS creates and updates the
- * instances of an Auto Scaling group it owns), `selfManaged` is an Auto Scaling group we own that
- * registers with the cluster, `fargate` runs one namespace's pods without nodes, and `autoMode` lets
- * EKS choose, launch and patch the instances itself.
- */
-export const EKS_NODE_TYPES = ['managed', 'spot', 'selfManaged', 'fargate', 'autoMode'] as const;
-export type EksNodeType = (typeof EKS_NODE_TYPES)[number];
-export const EC2_NODE_TYPES: readonly EksNodeType[] = ['managed', 'spot', 'selfManaged'];
-
-/** How the self-managed nodes are bought: `eksInstanceType` on demand, or Spot from `eksSpotInstanceTypes`. */
-export const SELF_MANAGED_CAPACITIES = ['onDemand', 'spot'] as const;
-export type SelfManagedCapacity = (typeof SELF_MANAGED_CAPACITIES)[number];
-
 /** Labels every EC2 node with its node type, so `kubectl get nodes -L node-type` tells them apart. */
 export const NODE_TYPE_LABEL = 'node-type';
 
