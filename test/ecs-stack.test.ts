@@ -7,6 +7,7 @@ import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
 import { STAGES, synthesize } from './support/synth';
 import {
   actionsOf,
+  joined,
   logicalIdAt,
   only,
   onlyId,
@@ -49,12 +50,6 @@ const VARIANTS = Object.keys(built) as Variant[];
 type Built = (typeof built)[Variant];
 
 // ---- helpers reading one template -------------------------------------------------------------
-
-/** An Fn::Join as text, the values CloudFormation fills in shown as their JSON. */
-function joined(value: { 'Fn::Join': [string, unknown[]] }): string {
-  const [separator, parts] = value['Fn::Join'];
-  return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(separator);
-}
 
 const SERVICES = { ec2: 'Ec2Service', fargate: 'FargateService' };
 const TASKS = { ec2: 'Ec2Task', fargate: 'FargateTask' };

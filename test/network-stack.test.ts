@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
-import { only, onlyId } from './support/template';
+import { joined, only, onlyId } from './support/template';
 
 const templates = {
   sandbox: networkTemplate('sandbox'),
@@ -10,8 +10,7 @@ const templates = {
 /** The NAT instance's user data as text, CloudFormation references shown as their JSON. */
 function natUserData(template: Template): string {
   const instance = only(template, 'AWS::EC2::Instance');
-  const parts: unknown[] = instance.Properties.UserData['Fn::Base64']['Fn::Join'][1];
-  return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+  return joined(instance.Properties.UserData['Fn::Base64']);
 }
 
 function networkTemplate(stage: (typeof STAGES)[number]) {

@@ -85,3 +85,9 @@ export function roleAssumedBy(template: Template, service: string, description?:
 export function subnetKinds(subnets: unknown[]): string[] {
   return subnets.map((subnet) => /(private|public)Subnet/.exec(JSON.stringify(subnet))?.[1] ?? 'unknown');
 }
+
+/** An Fn::Join as text, the values CloudFormation fills in shown as their JSON. */
+export function joined(value: { 'Fn::Join': [string, unknown[]] }): string {
+  const [separator, parts] = value['Fn::Join'];
+  return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(separator);
+}

@@ -2,7 +2,7 @@
 // tools/verify/aws/api.ts), the unhappy answers included. Nothing here is deployed: the checks are
 // driven through their logic only, and a fake clock makes every bound pass at once.
 import { loadConfig } from '../../lib/config';
-import { LiveContext, type Timings } from '../../tools/verify/live/context';
+import { LiveContext } from '../../tools/verify/live/context';
 import { servicesSteady, targetsHealthy } from '../../tools/verify/live/ecs';
 import { ecsPatternsChecks } from '../../tools/verify/live/ecs-patterns';
 import { eksChecks } from '../../tools/verify/live/eks';
@@ -10,19 +10,16 @@ import { appRunnerChecks } from '../../tools/verify/live/apprunner';
 import { expressChecks } from '../../tools/verify/live/express';
 import { registryChecks } from '../../tools/verify/live/registry';
 import type { EcsService } from '../../tools/verify/aws/api';
-import { byName, fakeAws, fakeRecorder, sequence, type Handlers } from './support/fakes';
+import {
+  byName,
+  fakeAws,
+  fakeRecorder,
+  NOWHERE,
+  sequence,
+  TEST_TIMINGS,
+  type Handlers,
+} from './support/fakes';
 
-const TIMINGS: Timings = {
-  // nothing listens on port 9: the HTTP checks that follow the AWS ones fail at once
-  http: { requestMs: 1_000, readyMs: 1, replicasMs: 1, intervalMs: 1 },
-  steadyMs: 60_000,
-  scanMs: 60_000,
-  patternsMs: 60_000,
-  deploymentMs: 60_000,
-  settleMs: 60_000,
-  intervalMs: 10_000,
-};
-const NOWHERE = 'http://127.0.0.1:9/';
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/coa/sample-app:3f9c2a7e';
 const OUTPUTS = {
   'coa-registry': { SampleAppImageUri: IMAGE },
@@ -58,7 +55,7 @@ function stackResources(resources: Record<string, [string, string][]>): Handlers
 function live(handlers: Handlers, target: 'ecs' | 'ecs-patterns' | 'eks' | 'apprunner' | 'express' = 'ecs') {
   const recorder = fakeRecorder();
   const aws = fakeAws(handlers);
-  const context = new LiveContext(recorder, target, aws, loadConfig({}), OUTPUTS, TIMINGS, false);
+  const context = new LiveContext(recorder, target, aws, loadConfig({}), OUTPUTS, TEST_TIMINGS, false);
   return { context, recorder, aws };
 }
 

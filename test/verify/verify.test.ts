@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from '../../tools/verify/args';
-import type { Timings } from '../../tools/verify/live/context';
 import { Recorder } from '../../tools/verify/runner';
 import { verifyAws, type VerifyTools } from '../../tools/verify/verify';
 import {
@@ -15,22 +14,14 @@ import {
   fakeAws,
   fakeClock,
   fakeProcesses,
+  NOWHERE,
+  TEST_TIMINGS,
   type Handlers,
   type ProcessCall,
 } from './support/fakes';
 
 const root = path.join(__dirname, '../..');
 const ACCOUNT = '123456789012';
-const NOWHERE = 'http://127.0.0.1:9/';
-const TIMINGS: Timings = {
-  http: { requestMs: 1_000, readyMs: 1, replicasMs: 1, intervalMs: 1 },
-  steadyMs: 60_000,
-  scanMs: 60_000,
-  patternsMs: 60_000,
-  deploymentMs: 60_000,
-  settleMs: 60_000,
-  intervalMs: 10_000,
-};
 const ASSEMBLY = {
   'coa-network': [],
   'coa-registry': ['coa-network'],
@@ -121,7 +112,7 @@ function setup(
     reportDir: dir,
     assemblyDir: path.join(dir, 'verify.out'),
     docker: 'docker',
-    timings: TIMINGS,
+    timings: TEST_TIMINGS,
     signal: interrupt.signal,
     interactive: options.interactive ?? false,
     ask: async (question) => {

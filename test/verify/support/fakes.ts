@@ -13,6 +13,7 @@ import {
   type Service,
 } from '../../../tools/verify/aws/api';
 import type { Processes, Ran } from '../../../tools/verify/cdk';
+import type { Timings } from '../../../tools/verify/live/context';
 import { Recorder, type Check, type Clock } from '../../../tools/verify/runner';
 
 export type Handlers = {
@@ -143,3 +144,17 @@ export function cdkCalls(calls: readonly ProcessCall[]): string[] {
     .filter((c) => c.command !== 'docker')
     .map((c) => `${c.args[1]}${c.args[1] === 'synth' ? '' : ` ${c.args.at(-1)}`}`);
 }
+
+/** An address where nothing listens (port 9, discard): the HTTP checks against it fail at once. */
+export const NOWHERE = 'http://127.0.0.1:9/';
+
+/** Bounds for tests: HTTP fails fast against NOWHERE; the AWS polls are decided by the fakes' answers. */
+export const TEST_TIMINGS: Timings = {
+  http: { requestMs: 1_000, readyMs: 1, replicasMs: 1, intervalMs: 1 },
+  steadyMs: 60_000,
+  scanMs: 60_000,
+  patternsMs: 60_000,
+  deploymentMs: 60_000,
+  settleMs: 60_000,
+  intervalMs: 10_000,
+};
