@@ -1,10 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
-import { STAGES, synthesize } from './support/synth';
+import { bareStack, STAGES, synthesize } from './support/synth';
 import {
   actionsOf,
   joined,
@@ -722,7 +721,7 @@ describe('ECS stack: the EFS guestbook both services share', () => {
   );
 
   test('addGuestbookVolume works on another stack’s task definition, as the ECS patterns stack uses it', () => {
-    const stack = new Stack(new App(), 'Consumer');
+    const stack = bareStack('Consumer');
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
     const worker = taskDefinition.addContainer('Worker', {
       image: ecs.ContainerImage.fromRegistry('public.ecr.aws/x/y'),

@@ -1,9 +1,8 @@
-import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { KUBERNETES_VERSIONS } from '../lib/eks/versions';
 import type { EksStack } from '../lib/eks-stack';
-import { synthesize } from './support/synth';
+import { bareStack, synthesize } from './support/synth';
 import { logicalIdAt, only, resourceAt, resourcesOf, type Resource } from './support/template';
 
 const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/Admin';
@@ -123,7 +122,7 @@ describe('EKS cluster', () => {
   test('every row of the version table pairs a Kubernetes version with a kubectl layer of the same minor', () => {
     for (const [name, release] of Object.entries(KUBERNETES_VERSIONS)) {
       expect(release.version.version).toBe(name);
-      const layer = new release.kubectlLayer(new Stack(new App(), 'Layers'), 'Kubectl');
+      const layer = new release.kubectlLayer(bareStack('Layers'), 'Kubectl');
       const description = (layer.node.defaultChild as any).description as string;
       expect(description).toMatch(new RegExp(`/opt/kubectl/kubectl ${name.replace('.', '\\.')}\\.\\d+;`));
     }

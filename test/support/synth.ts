@@ -41,6 +41,14 @@ export function synthesize(
   return { app, config, stacks, template: (stack) => Template.fromStack(stack) };
 }
 
+/**
+ * A stack in an app of its own, for a construct tested outside the app: synthesized as `synthesize`
+ * does, without the seconds-long CloudFormation validator a bare `new App()` would load.
+ */
+export function bareStack(id: string): Stack {
+  return new Stack(new App({ builtinCloudFormationValidation: false }), id);
+}
+
 /** Both stages, for tests that hold for each. */
 export const STAGES = ['sandbox', 'production'] as const;
 
