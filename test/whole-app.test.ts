@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as url from 'node:url';
 import { promisify } from 'node:util';
 import type { App } from 'aws-cdk-lib';
-import { build } from 'esbuild';
 import { nagAcknowledgments } from './support/acknowledgments';
 import { CDK_JSON_CONTEXT, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 import type { Resource } from './support/template';
@@ -210,17 +210,17 @@ describe('bad configuration stops `cdk synth` with one clear message and exit co
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-config-'));
   const bundle = path.join(dir, 'containers-on-aws.js');
   const outdir = path.join(dir, 'cdk.out');
-  // the same bundle the cdk.json build hook makes, in a scratch folder (awaited by each test:
-  // concurrent tests do not wait for beforeAll)
-  const bundled = build({
-    entryPoints: [path.join(__dirname, '..', 'bin', 'containers-on-aws.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'silent',
-  });
+  // the bundle the cdk.json build hook makes, by the same function (bin/bundle.mjs), in a scratch
+  // folder; a child node imports it, since jest runs CommonJS (awaited by each test: concurrent tests
+  // do not wait for beforeAll)
+  const bundleModule = url.pathToFileURL(path.join(__dirname, '..', 'bin', 'bundle.mjs')).href;
+  const entryPoint = path.join(__dirname, '..', 'bin', 'containers-on-aws.ts');
+  const bundled = run(process.execPath, [
+    '--input-type=module',
+    '--eval',
+    `import { bundleForNode } from ${JSON.stringify(bundleModule)};
+     await bundleForNode(${JSON.stringify(entryPoint)}, ${JSON.stringify(bundle)});`,
+  ]);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the app as the CLI does: context in CDK_CONTEXT_JSON, and returns its exit code and stderr. */
@@ -256,13 +256,18 @@ describe('bad configuration stops `cdk synth` with one clear message and exit co
     ['appRunnerCpu', '300'],
     ['expressScalingMetric', 'QUEUE_DEPTH'],
     ['stgae', 'production'],
-  ])('%s=%s', async (key, value) => {
-    const { code, stderr } = await synth({ [key]: value });
-    expect(code).toBe(1);
-    const problems = stderr.split('\n').filter((line) => line.startsWith('  - '));
-    expect(problems).toEqual([expect.stringMatching(new RegExp(`^  - ${key}: `))]);
-    expect(stderr).toMatch(/^Invalid configuration \(1 problem\):/);
-    expect(stderr).not.toMatch(/^\s+at /m);
-    expect(fs.existsSync(path.join(outdir, 'manifest.json'))).toBe(false);
-  });
+  ])(
+    '%s=%s',
+    async (key, value) => {
+      const { code, stderr } = await synth({ [key]: value });
+      expect(code).toBe(1);
+      const problems = stderr.split('\n').filter((line) => line.startsWith('  - '));
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^  - ${key}: `))]);
+      expect(stderr).toMatch(/^Invalid configuration \(1 problem\):/);
+      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(fs.existsSync(path.join(outdir, 'manifest.json'))).toBe(false);
+    },
+    // the first test waits for the bundle: a guard against a hang, generous for a loaded machine
+    60_000,
+  );
 });
