@@ -49,11 +49,19 @@ export const ALL_PLATFORMS = PLATFORMS.join(',');
 
 /**
  * The context that selects a stage, with every platform. Production deploys name their account and
- * region (the ALB's log bucket policy and the third AZ need them); tests use a made-up account.
+ * region (the ALB's log bucket policy and the third AZ need them), and the certificate and domain
+ * name the ALB serves HTTPS with; tests use a made-up account and certificate.
  */
 export const STAGE_CONTEXT: Record<(typeof STAGES)[number], Record<string, string>> = {
   sandbox: { stage: 'sandbox', platforms: ALL_PLATFORMS },
-  production: { stage: 'production', account: '123456789012', region: 'eu-west-1', platforms: ALL_PLATFORMS },
+  production: {
+    stage: 'production',
+    account: '123456789012',
+    region: 'eu-west-1',
+    platforms: ALL_PLATFORMS,
+    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    domainName: 'app.example.com',
+  },
 };
 
 /**
