@@ -38,7 +38,7 @@ function range(from: number, to: number, step: number): number[] {
   return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
 }
 
-export function readEcs(r: Reader, { stage, cpuArchitecture, platforms }: CommonConfig): EcsConfig {
+export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: CommonConfig): EcsConfig {
   const production = stage === 'production';
   const defaultInstanceType = cpuArchitecture === 'arm64' ? 't4g.small' : 't3.small';
   const ecsInstanceType = r.read('ecsInstanceType', defaultInstanceType, instanceType);
@@ -97,6 +97,14 @@ export function readEcs(r: Reader, { stage, cpuArchitecture, platforms }: Common
     r.fail(
       certificateArn ? 'domainName' : 'certificateArn',
       'HTTPS needs both certificateArn and domainName',
+    );
+  }
+  // arn:aws:acm:<region>:<account>:certificate/<id>
+  const certificateRegion = certificateArn?.split(':')[3];
+  if (certificateRegion && env && certificateRegion !== env.region) {
+    r.fail(
+      'certificateArn',
+      `got a certificate in ${certificateRegion}; an ALB uses ACM certificates of its own region (region=${env.region}): request or import one there`,
     );
   }
   return {

@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp, ContainersOnAws } from '../../lib/app';
 import { AppConfig, loadConfig, PLATFORMS } from '../../lib/config';
+import { PRODUCTION_HTTPS } from './production';
 
 /** The context `cdk synth` sees: cdk.json's feature flags and defaults. Read once per test file. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -59,8 +60,7 @@ export const STAGE_CONTEXT: Record<(typeof STAGES)[number], Record<string, strin
     account: '123456789012',
     region: 'eu-west-1',
     platforms: ALL_PLATFORMS,
-    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-    domainName: 'app.example.com',
+    ...PRODUCTION_HTTPS,
   },
 };
 
