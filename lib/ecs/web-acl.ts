@@ -11,15 +11,15 @@ import type { StagePolicy } from '../stage';
  * The rate-based rule's limit: requests from one client IP in any 5 minutes (WAF's default
  * evaluation window). 2,000 is about 7 a second for 5 minutes on end: far above a person reading
  * and signing the guestbook, or an office of them behind one NAT address, and low enough that one
- * host flooding the app is blocked within seconds of passing it, until its rate drops again.
+ * host flooding the app is blocked shortly after it passes the limit, until its rate drops again.
  */
-export const RATE_LIMIT_PER_5_MINUTES = 2_000;
+const RATE_LIMIT_PER_5_MINUTES = 2_000;
 
 /**
  * AWS managed rule groups, in the order the web ACL evaluates them after the rate limit; each is
  * billed as one rule. All three are in WAF's base price (no per-request fee of their own).
  */
-export const MANAGED_RULE_GROUPS = [
+const MANAGED_RULE_GROUPS = [
   // IP addresses Amazon threat intelligence saw in bots, reconnaissance and DDoS
   'AWSManagedRulesAmazonIpReputationList',
   // request patterns known to be malicious: Log4j, Java deserialization, localhost host headers
@@ -34,7 +34,7 @@ export const MANAGED_RULE_GROUPS = [
  * ~30 KiB), so the app's own limit (64 KiB, 413 beyond) decides instead. An ALB's WAF inspects only
  * the first 8 KB of a body, so the other body rules still look at every entry's beginning.
  */
-export const COUNTED_COMMON_RULES = ['SizeRestrictions_BODY'] as const;
+const COUNTED_COMMON_RULES = ['SizeRestrictions_BODY'] as const;
 
 export interface WebAclProps {
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
@@ -42,7 +42,7 @@ export interface WebAclProps {
 }
 
 /**
- * A WAF web ACL in front of an ALB (concept: "AWS WAF on the load balancer"): a per-IP rate limit,
+ * A WAF web ACL in front of an ALB: a per-IP rate limit,
  * then AWS managed rule groups; what no rule blocks is allowed. Every request is logged to a
  * CloudWatch Logs group, with what a client sends as credentials redacted.
  */
