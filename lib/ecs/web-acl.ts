@@ -42,9 +42,9 @@ export interface WebAclProps {
 }
 
 /**
- * A WAF web ACL in front of an ALB: a per-IP rate limit,
- * then AWS managed rule groups; what no rule blocks is allowed. Every request is logged to a
- * CloudWatch Logs group, with what a client sends as credentials redacted.
+ * A WAF web ACL in front of an ALB: a per-IP rate limit, then AWS managed rule groups; what no rule
+ * blocks is allowed. Every request is logged to a CloudWatch Logs group, with what a client sends as
+ * credentials redacted.
  */
 export class WebAcl extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
