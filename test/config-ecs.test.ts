@@ -45,6 +45,17 @@ describe('ECS configuration', () => {
     },
   );
 
+  test('production with an invalid certificateArn: one problem, what is allowed', () => {
+    const context = {
+      stage: 'production',
+      platforms: 'ecs',
+      ...ENV,
+      ...PRODUCTION_HTTPS,
+      certificateArn: 'nope',
+    };
+    expect(problems(context)).toEqual(['certificateArn: got "nope"; allowed: an ACM certificate ARN']);
+  });
+
   test('production without either key: one problem for each', () => {
     expect(problems({ stage: 'production', platforms: 'ecs', ...ENV }).map((p) => p.split(':')[0])).toEqual([
       'certificateArn',

@@ -87,7 +87,8 @@ export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: C
       ['domainName', domainName, 'the DNS name the certificate covers, e.g. app.example.com'],
     ] as const;
     for (const [key, value, what] of required) {
-      if (value !== undefined) continue;
+      // set but invalid: the reader has said so already
+      if (value !== undefined || r.problems.some((problem) => problem.startsWith(`${key}:`))) continue;
       r.fail(
         key,
         `stage=production with platform "ecs" serves HTTPS only: set ${key} to ${what} (with -c ${key}=... or in cdk.json), or leave "ecs" out of platforms`,
