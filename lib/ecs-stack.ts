@@ -15,6 +15,7 @@ import {
 import { rollingDeployment } from './ecs/rolling-deployment';
 import { SampleAppTask } from './ecs/sample-app-task';
 import { scaleSampleAppServices } from './ecs/scaling';
+import { WebAcl } from './ecs/web-acl';
 import { insightsCluster } from './insights-cluster';
 import type { SampleAppImage } from './sample-app';
 import type { StagePolicy } from './stage';
@@ -133,5 +134,7 @@ export class EcsStack extends Stack {
       const nlbUrl = sampleAppNetworkLoadBalancer(this, vpc, fargateService, policy);
       new CfnOutput(this, 'NlbUrl', { value: nlbUrl });
     }
+    // production: a WAF web ACL in front of the ALB (docs/ecs.md "Security: the edge")
+    if (policy.webAcl) new WebAcl(this, 'AlbWebAcl', { loadBalancer: lb.alb, policy });
   }
 }

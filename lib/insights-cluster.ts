@@ -20,9 +20,7 @@ export function insightsCluster(
   policy: StagePolicy,
 ): ecs.Cluster {
   const stack = Stack.of(scope);
-  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>: the UUID's first block
-  const creationId = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', stack.stackId))));
-  const clusterName = `${stack.stackName}-${creationId}`;
+  const clusterName = `${stack.stackName}-${stackCreationId(stack)}`;
   const performanceLogs = new LogGroup(scope, `${id}PerformanceLogs`, {
     logGroupName: `/aws/ecs/containerinsights/${clusterName}/performance`,
     retention: policy.logRetention,
@@ -31,4 +29,12 @@ export function insightsCluster(
   const cluster = new ecs.Cluster(scope, id, { ...props, clusterName });
   cluster.node.addDependency(performanceLogs);
   return cluster;
+}
+
+/**
+ * The first block of the stack ID's UUID (arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>):
+ * new with every creation of the stack, so names ending in it never meet a retained resource's.
+ */
+export function stackCreationId(stack: Stack): string {
+  return Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', stack.stackId))));
 }

@@ -43,6 +43,12 @@ export interface StagePolicy {
   readonly fargateSpot: boolean;
   /** Interface endpoints in every AZ's private subnet, or (cheaper) in one. */
   readonly endpointsInEveryAz: boolean;
+  // production controls: the edge
+  /**
+   * A WAF web ACL on the ECS ALB: AWS managed rule groups and a per-IP rate limit, with its logs.
+   * Off in the sandbox, to keep it cheap: about $9 a month in fixed fees (docs/ecs.md).
+   */
+  readonly webAcl: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -62,6 +68,8 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(120),
         fargateSpot: false,
         endpointsInEveryAz: true,
+        // production controls: the edge
+        webAcl: true,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -79,5 +87,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(30),
         fargateSpot: cpuArchitecture === 'x86_64',
         endpointsInEveryAz: false,
+        // production controls: the edge
+        webAcl: false,
       };
 }

@@ -1,7 +1,8 @@
 import { loadConfig } from '../lib/config';
 import { problems } from './support/config';
+import { PRODUCTION_HTTPS } from './support/production';
 
-const PRODUCTION = { stage: 'production', account: '123456789012', region: 'eu-west-1' };
+const PRODUCTION = { stage: 'production', account: '123456789012', region: 'eu-west-1', ...PRODUCTION_HTTPS };
 
 describe('ECS patterns defaults', () => {
   test('sandbox: daily pruning at 03:00 UTC of entries older than a week, up to two workers', () => {

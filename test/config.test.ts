@@ -1,6 +1,7 @@
 import { ConfigError, isArmInstanceType, loadConfig } from '../lib/config';
 import { CDK_JSON_CONTEXT } from './support/synth';
 import { problems } from './support/config';
+import { PRODUCTION_HTTPS } from './support/production';
 
 describe('defaults', () => {
   test('cdk.json alone gives a valid sandbox with every platform a new account can deploy', () => {
@@ -22,13 +23,23 @@ describe('defaults', () => {
   });
 
   test('production is sized for availability: NAT gateways, two tasks and instances at least', () => {
-    const config = loadConfig({ stage: 'production', account: '123456789012', region: 'eu-west-1' });
+    const config = loadConfig({
+      stage: 'production',
+      account: '123456789012',
+      region: 'eu-west-1',
+      ...PRODUCTION_HTTPS,
+    });
     expect(config.network.natProvider).toBe('gateway');
     expect(config.ecs).toMatchObject({ asgMinCapacity: 2, taskMinCount: 2 });
   });
 
   test('production names its account and region, and spans three AZs', () => {
-    const config = loadConfig({ stage: 'production', account: '123456789012', region: 'eu-west-1' });
+    const config = loadConfig({
+      stage: 'production',
+      account: '123456789012',
+      region: 'eu-west-1',
+      ...PRODUCTION_HTTPS,
+    });
     expect(config.network.azCount).toBe(3);
     expect(config.env).toEqual({ account: '123456789012', region: 'eu-west-1' });
   });

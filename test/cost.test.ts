@@ -11,6 +11,7 @@ import {
 } from '../tools/cost/estimate';
 import { assemblyReport, PRICE_FILE } from '../tools/cost/assembly-report';
 import { formatReport, withDependencies } from '../tools/cost/report';
+import { PRODUCTION_HTTPS } from './support/production';
 import { synthesize } from './support/synth';
 
 /** The pricing logic over small hand-written templates, priced from the repository's table. */
@@ -60,7 +61,7 @@ describe('the price table', () => {
   });
 
   test('prices every EC2 instance type the configuration defaults to, in both stages and architectures', () => {
-    const env = { account: '123456789012', region: 'us-east-1' };
+    const env = { account: '123456789012', region: 'eu-west-1', ...PRODUCTION_HTTPS };
     const configs = [
       loadConfig({}),
       loadConfig({ stage: 'production', ...env }),
@@ -452,6 +453,49 @@ test('monthly prices: EFS at the assumed 1 GB, a KMS key at $1, a secret at $0.4
     'Secrets Manager secret',
   ]);
   expect(total * HOURS_PER_MONTH).toBeCloseTo(0.3 + 1 + 0.4, 10);
+});
+
+describe('security controls', () => {
+  test('a WAF web ACL: $5 a month, plus $1 for each rule or rule group in it', () => {
+    const { items, hourly: total } = estimate({
+      Acl: {
+        Type: 'AWS::WAFv2::WebACL',
+        Properties: {
+          Scope: 'REGIONAL',
+          Rules: [{ Name: 'RateLimit' }, { Name: 'Common' }, { Name: 'Bad' }],
+        },
+      },
+    });
+    expect(items.map((i) => i.item)).toEqual(['WAF web ACL', '3 WAF rules or rule groups']);
+    expect(items[0].note).toBe('plus per million requests inspected');
+    expect(total * HOURS_PER_MONTH).toBeCloseTo(5 + 3, 10);
+  });
+
+  test('an AWS Backup plan keeps about one copy of the assumed EFS GB in warm storage: $0.05 a month', () => {
+    const { items, hourly: total } = estimate({
+      Plan: { Type: 'AWS::Backup::BackupPlan', Properties: { BackupPlan: { BackupPlanName: 'daily' } } },
+    });
+    expect(items.map((i) => i.item)).toEqual(['AWS Backup warm storage, 1 GB of EFS backups (assumed)']);
+    expect(total * HOURS_PER_MONTH).toBeCloseTo(0.05, 10);
+  });
+
+  test('detailed monitoring bills 7 metrics per instance: $2.10 a month each; basic monitoring nothing', () => {
+    const group = (template: string) => ({
+      Type: 'AWS::AutoScaling::AutoScalingGroup',
+      Properties: { MinSize: '2', MaxSize: '4', LaunchTemplate: { LaunchTemplateId: { Ref: template } } },
+    });
+    const { items } = estimate({
+      Detailed: launchTemplate({ InstanceType: 't3.small', Monitoring: { Enabled: true } }),
+      Basic: launchTemplate({ InstanceType: 't3.small' }),
+      DetailedGroup: group('Detailed'),
+      BasicGroup: group('Basic'),
+    });
+    const monitoring = items.filter((i) => i.item.includes('monitoring'));
+    expect(monitoring.map(({ resource, item }) => [resource, item])).toEqual([
+      ['DetailedGroup', '2 × EC2 detailed monitoring, 7 metrics each'],
+    ]);
+    expect(monitoring[0].hourly! * HOURS_PER_MONTH).toBeCloseTo(2 * 7 * 0.3, 10);
+  });
 });
 
 test('resources that bill only by use, or not at all, are not listed', () => {

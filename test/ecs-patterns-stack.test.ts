@@ -1,10 +1,11 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { PRODUCTION_HTTPS } from './support/production';
 import { STAGES, synthesize } from './support/synth';
 import { actionsOf, logicalIdAt, resourceAt, resourcesOf, statementsOfRoleAt } from './support/template';
 
-/** Production names its environment (the ECS stack needs it) and sets the optional keys. */
+/** Production names its environment and HTTPS certificate (the ECS stack needs them) and sets the optional keys. */
 const CONTEXTS = {
   sandbox: { stage: 'sandbox' },
   production: {
@@ -13,6 +14,7 @@ const CONTEXTS = {
     region: 'eu-west-1',
     alarmEmail: 'ops@example.com',
     ecsPatternsPruneTimeZone: 'Europe/Berlin',
+    ...PRODUCTION_HTTPS,
   },
 };
 type Stage = (typeof STAGES)[number];

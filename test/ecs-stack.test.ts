@@ -3,7 +3,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
-import { bareStack, STAGES, synthesize } from './support/synth';
+import { stagePolicy } from '../lib/stage';
+import { bareStack, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 import {
   actionsOf,
   joined,
@@ -19,10 +20,13 @@ import {
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
 
-/** Production names its environment (the ALB access-log bucket needs the region); options are all on. */
+/**
+ * Production names its environment (the ALB access-log bucket needs the region) and its certificate
+ * and domain (it serves HTTPS only); options are all on.
+ */
 const CONTEXTS = {
   sandbox: { stage: 'sandbox' },
-  production: { stage: 'production', account: '123456789012', region: 'eu-west-1' },
+  production: STAGE_CONTEXT.production,
   options: {
     stage: 'sandbox',
     cpuArchitecture: 'arm64',
@@ -866,5 +870,140 @@ describe('ECS stack: hygiene', () => {
 
   test.each(STAGES)('%s: snapshot', (stage) => {
     expect(built[stage].template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('ECS stack: the edge in production (HTTPS only, WAF)', () => {
+  const v = built.production;
+  const listeners = () => Object.values(resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::Listener'));
+  const webAcl = () => only(v.template, 'AWS::WAFv2::WebACL').Properties;
+  const webAclArn = () => ({ 'Fn::GetAtt': [onlyId(v.template, 'AWS::WAFv2::WebACL'), 'Arn'] });
+
+  test('HTTP only redirects: the port 80 listener’s default action is a 301 to HTTPS, and nothing on HTTP forwards', () => {
+    const http = listeners().filter((l) => l.Properties.Protocol === 'HTTP');
+    expect(http.map((l) => [l.Properties.Port, l.Properties.DefaultActions])).toEqual([
+      [
+        80,
+        [{ Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } }],
+      ],
+    ]);
+    const httpIds = Object.keys(
+      resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTP' }),
+    );
+    const rulesOnHttp = Object.values(
+      resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::ListenerRule'),
+    ).filter((rule) => httpIds.includes(rule.Properties.ListenerArn.Ref));
+    expect(rulesOnHttp).toEqual([]);
+  });
+
+  test('the HTTPS listener: the certificate, a TLS 1.3 policy, the services behind it and the ?platform= pins', () => {
+    const https = resourceAt(v, 'Alb/Https').Properties;
+    expect(https).toMatchObject({
+      Port: 443,
+      Protocol: 'HTTPS',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09',
+      Certificates: [{ CertificateArn: STAGE_CONTEXT.production.certificateArn }],
+      DefaultActions: [{ Type: 'forward' }],
+    });
+    const pins = Object.values(resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::ListenerRule'));
+    expect(pins.map((rule) => [rule.Properties.ListenerArn, rule.Properties.Conditions[0].Field])).toEqual([
+      [{ Ref: logicalIdAt(v, 'Alb/Https') }, 'query-string'],
+      [{ Ref: logicalIdAt(v, 'Alb/Https') }, 'query-string'],
+    ]);
+    expect(v.template.toJSON().Outputs.Url.Value).toBe('https://app.example.com/');
+  });
+
+  test('the web ACL: regional, allows by default, a per-IP rate limit first, then the AWS managed rule groups', () => {
+    const acl = webAcl();
+    expect(acl.Scope).toBe('REGIONAL');
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    expect(acl.Rules.map((r: { Name: string; Priority: number }) => [r.Priority, r.Name])).toEqual([
+      [0, 'RateLimitPerIp'],
+      [1, 'AWSManagedRulesAmazonIpReputationList'],
+      [2, 'AWSManagedRulesKnownBadInputsRuleSet'],
+      [3, 'AWSManagedRulesCommonRuleSet'],
+    ]);
+    expect(acl.Rules[0]).toMatchObject({
+      Action: { Block: {} },
+      Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } },
+    });
+    for (const rule of acl.Rules.slice(1)) {
+      // the groups' own actions apply (None), and each is AWS's group of the rule's name
+      expect(rule.OverrideAction).toEqual({ None: {} });
+      expect(rule.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: 'AWS', Name: rule.Name });
+    }
+  });
+
+  test('the common rule set only counts bodies over 8 KB: a valid guestbook entry can be larger', () => {
+    const [, , known, common] = webAcl().Rules;
+    expect(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+    ]);
+    expect(known.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toBeUndefined();
+  });
+
+  test('the web ACL is associated with the ALB', () => {
+    expect(only(v.template, 'AWS::WAFv2::WebACLAssociation').Properties).toEqual({
+      ResourceArn: { Ref: logicalIdAt(v, 'Alb') },
+      WebACLArn: webAclArn(),
+    });
+  });
+
+  test('WAF logs to an aws-waf-logs- group of the stage’s retention, named per stack creation, credentials redacted', () => {
+    const group = resourceAt(v, 'AlbWebAcl/Logs');
+    expect(joined(group.Properties.LogGroupName)).toMatch(/^aws-waf-logs-coa-ecs-\{"Fn::Select"/);
+    expect(group.Properties.RetentionInDays).toBe(stagePolicy('production', 'x86_64').logRetention);
+    expect(group.DeletionPolicy).toBe('Retain');
+    const logging = only(v.template, 'AWS::WAFv2::LoggingConfiguration');
+    const groupId = logicalIdAt(v, 'AlbWebAcl/Logs');
+    expect(logging.Properties).toEqual({
+      ResourceArn: webAclArn(),
+      // WAF takes the group's ARN without the `:*` of Fn::GetAtt
+      LogDestinationConfigs: [
+        { 'Fn::Join': ['', ['arn:aws:logs:eu-west-1:123456789012:log-group:', { Ref: groupId }]] },
+      ],
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }],
+    });
+    expect(logging.DependsOn).toContain(onlyId(v.template, 'AWS::Logs::ResourcePolicy'));
+  });
+
+  test('log delivery may write to that group only, for this account: the resource policy WAF would otherwise add', () => {
+    // the document is JSON text joined around the group's name: parse it with the name as GROUP
+    const [, parts] = only(v.template, 'AWS::Logs::ResourcePolicy').Properties.PolicyDocument['Fn::Join'];
+    expect(parts.filter((part: unknown) => typeof part !== 'string')).toEqual([
+      { Ref: logicalIdAt(v, 'AlbWebAcl/Logs') },
+    ]);
+    const policy = JSON.parse(
+      parts.map((part: unknown) => (typeof part === 'string' ? part : 'GROUP')).join(''),
+    );
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'AWSLogDeliveryWrite',
+        Effect: 'Allow',
+        Principal: { Service: 'delivery.logs.amazonaws.com' },
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: 'arn:aws:logs:eu-west-1:123456789012:log-group:GROUP:log-stream:*',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': 'arn:aws:logs:eu-west-1:123456789012:*' },
+        },
+      },
+    ]);
+  });
+
+  test('sandbox: no web ACL, no WAF logging, and HTTP serves the app (no certificate needed)', () => {
+    const s = built.sandbox;
+    for (const type of [
+      'AWS::WAFv2::WebACL',
+      'AWS::WAFv2::WebACLAssociation',
+      'AWS::WAFv2::LoggingConfiguration',
+    ]) {
+      s.template.resourceCountIs(type, 0);
+    }
+    s.template.resourceCountIs('AWS::Logs::ResourcePolicy', 0);
+    expect(only(s.template, 'AWS::ElasticLoadBalancingV2::Listener').Properties).toMatchObject({
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'forward' }],
+    });
   });
 });

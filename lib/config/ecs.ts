@@ -38,7 +38,7 @@ function range(from: number, to: number, step: number): number[] {
   return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
 }
 
-export function readEcs(r: Reader, { stage, cpuArchitecture }: CommonConfig): EcsConfig {
+export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: CommonConfig): EcsConfig {
   const production = stage === 'production';
   const defaultInstanceType = cpuArchitecture === 'arm64' ? 't4g.small' : 't3.small';
   const ecsInstanceType = r.read('ecsInstanceType', defaultInstanceType, instanceType);
@@ -76,10 +76,36 @@ export function readEcs(r: Reader, { stage, cpuArchitecture }: CommonConfig): Ec
       'a DNS name such as app.example.com',
     ),
   );
-  if ((certificateArn === undefined) !== (domainName === undefined)) {
+  if (production && platforms.has('ecs')) {
+    // production serves the app over HTTPS only (its HTTP listener just redirects), so it needs both
+    const required = [
+      [
+        'certificateArn',
+        certificateArn,
+        "the ARN of an ACM certificate for domainName, in the stack's region",
+      ],
+      ['domainName', domainName, 'the DNS name the certificate covers, e.g. app.example.com'],
+    ] as const;
+    for (const [key, value, what] of required) {
+      // set but invalid: the reader has said so already
+      if (value !== undefined || r.problems.some((problem) => problem.startsWith(`${key}:`))) continue;
+      r.fail(
+        key,
+        `stage=production with platform "ecs" serves HTTPS only: set ${key} to ${what} (with -c ${key}=... or in cdk.json), or leave "ecs" out of platforms`,
+      );
+    }
+  } else if ((certificateArn === undefined) !== (domainName === undefined)) {
     r.fail(
       certificateArn ? 'domainName' : 'certificateArn',
       'HTTPS needs both certificateArn and domainName',
+    );
+  }
+  // arn:aws:acm:<region>:<account>:certificate/<id>
+  const certificateRegion = certificateArn?.split(':')[3];
+  if (certificateRegion && env && certificateRegion !== env.region) {
+    r.fail(
+      'certificateArn',
+      `got a certificate in ${certificateRegion}; an ALB uses ACM certificates of its own region (region=${env.region}): request or import one there`,
     );
   }
   return {

@@ -81,9 +81,13 @@ export function sampleAppLoadBalancing(
     ? alb.addListener('Https', {
         port: 443,
         certificates: [elbv2.ListenerCertificate.fromArn(certificateArn)],
+        // TLS 1.3 and 1.2 (AEAD ciphers only) with hybrid post-quantum key exchange: the policy the
+        // Elastic Load Balancing guide recommends ("Security policies for your Application Load Balancer")
+        sslPolicy: elbv2.SslPolicy.TLS13_12_RES_PQ,
         defaultAction,
       })
     : alb.addListener('Http', { port: 80, defaultAction });
+  // port 80's only action is a redirect to 443 (Control Tower: CT.ELASTICLOADBALANCING.PR.1)
   if (certificateArn) alb.addRedirect();
   const pinned = [
     { platform: 'ecs-ec2', targetGroup: ec2Target, priority: 10 },

@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp, ContainersOnAws } from '../../lib/app';
 import { AppConfig, loadConfig, PLATFORMS } from '../../lib/config';
+import { PRODUCTION_HTTPS } from './production';
 
 /** The context `cdk synth` sees: cdk.json's feature flags and defaults. Read once per test file. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -57,11 +58,18 @@ export const ALL_PLATFORMS = PLATFORMS.join(',');
 
 /**
  * The context that selects a stage, with every platform. Production deploys name their account and
- * region (the ALB's log bucket policy and the third AZ need them); tests use a made-up account.
+ * region (the ALB's log bucket policy and the third AZ need them), and the certificate and domain
+ * name the ALB serves HTTPS with; tests use a made-up account and certificate.
  */
 export const STAGE_CONTEXT: Record<(typeof STAGES)[number], Record<string, string>> = {
   sandbox: { stage: 'sandbox', platforms: ALL_PLATFORMS },
-  production: { stage: 'production', account: '123456789012', region: 'eu-west-1', platforms: ALL_PLATFORMS },
+  production: {
+    stage: 'production',
+    account: '123456789012',
+    region: 'eu-west-1',
+    platforms: ALL_PLATFORMS,
+    ...PRODUCTION_HTTPS,
+  },
 };
 
 /**

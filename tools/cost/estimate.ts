@@ -28,7 +28,11 @@ export type PriceName =
   | 'efsStandardGbMonth'
   | 'ebsGp3GbMonth'
   | 'kmsKeyMonth'
-  | 'secretMonth';
+  | 'secretMonth'
+  | 'wafWebAclMonth'
+  | 'wafRuleMonth'
+  | 'backupEfsWarmGbMonth'
+  | 'cloudWatchMetricMonth';
 
 /** One list price: `usd` per `per`, as the `source` page states it. */
 export interface Price {
@@ -56,7 +60,10 @@ export interface PriceTable {
     readonly types: Readonly<Record<string, number>>;
   };
   readonly assumptions: Readonly<
-    Record<'ec2SpotDiscount' | 'fargateSpotDiscount' | 'efsStoredGb', Assumption>
+    Record<
+      'ec2SpotDiscount' | 'fargateSpotDiscount' | 'efsStoredGb' | 'detailedMonitoringMetrics',
+      Assumption
+    >
   >;
 }
 
@@ -179,6 +186,8 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
   'AWS::EFS::FileSystem': efsFileSystem,
   'AWS::KMS::Key': kmsKey,
   'AWS::SecretsManager::Secret': secret,
+  'AWS::WAFv2::WebACL': webAcl,
+  'AWS::Backup::BackupPlan': backupPlan,
 };
 
 // ---- Networking ----
@@ -282,6 +291,8 @@ interface BlockDeviceMapping {
 
 interface InstanceSettings {
   readonly InstanceType?: string;
+  /** Detailed monitoring: 1-minute metrics, billed as CloudWatch metrics. */
+  readonly Monitoring?: { readonly Enabled?: boolean };
   readonly CreditSpecification?: { readonly CPUCredits?: string };
   readonly NetworkInterfaces?: readonly { readonly AssociatePublicIpAddress?: boolean }[];
   readonly BlockDeviceMappings?: readonly BlockDeviceMapping[];
@@ -315,9 +326,10 @@ function burstNote(instanceType: string, settings: InstanceSettings): string | u
     : undefined;
 }
 
-/** What each instance brings besides itself: public IPv4 addresses and EBS volumes. */
+/** What each instance brings besides itself: public IPv4 addresses, EBS volumes, detailed monitoring. */
 function perInstanceExtras(id: string, settings: InstanceSettings, count: number, c: Context): LineItem[] {
   const publicAddresses = (settings.NetworkInterfaces ?? []).filter((n) => n.AssociatePublicIpAddress).length;
+  const metrics = c.assumed('detailedMonitoringMetrics');
   return [
     ...(publicAddresses > 0
       ? [
@@ -329,6 +341,15 @@ function perInstanceExtras(id: string, settings: InstanceSettings, count: number
         ]
       : []),
     ...volumes(id, settings.BlockDeviceMappings ?? [], count, c),
+    ...(settings.Monitoring?.Enabled
+      ? [
+          {
+            resource: id,
+            item: `${formatCount(count)} × EC2 detailed monitoring, ${metrics} metrics each`,
+            hourly: (count * metrics * c.price('cloudWatchMetricMonth')) / HOURS_PER_MONTH,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -775,6 +796,46 @@ function kmsKey(id: string, _properties: object, c: Context): LineItem[] {
 
 function secret(id: string, _properties: object, c: Context): LineItem[] {
   return [{ resource: id, item: 'Secrets Manager secret', hourly: c.price('secretMonth') / HOURS_PER_MONTH }];
+}
+
+// ---- Security: WAF and backups ----
+
+interface WebAclProperties {
+  readonly Rules?: readonly object[];
+}
+
+/** A web ACL bills by the month, plus one rule-month for each rule or rule group in it. */
+function webAcl(id: string, properties: object, c: Context): LineItem[] {
+  const rules = (properties as WebAclProperties).Rules?.length ?? 0;
+  return [
+    {
+      resource: id,
+      item: 'WAF web ACL',
+      hourly: c.price('wafWebAclMonth') / HOURS_PER_MONTH,
+      note: 'plus per million requests inspected',
+    },
+    {
+      resource: id,
+      item: `${rules} WAF rule${rules === 1 ? '' : 's'} or rule groups`,
+      hourly: (rules * c.price('wafRuleMonth')) / HOURS_PER_MONTH,
+    },
+  ];
+}
+
+/**
+ * A backup plan's recovery points of the EFS file systems it covers, in warm storage: each
+ * incremental backup adds only what changed, so about one copy of what the file system stores.
+ */
+function backupPlan(id: string, _properties: object, c: Context): LineItem[] {
+  const gb = c.assumed('efsStoredGb');
+  return [
+    {
+      resource: id,
+      item: `AWS Backup warm storage, ${gb} GB of EFS backups (assumed)`,
+      hourly: (gb * c.price('backupEfsWarmGbMonth')) / HOURS_PER_MONTH,
+      note: 'plus per GB restored',
+    },
+  ];
 }
 
 // ---- Reading templates ----
