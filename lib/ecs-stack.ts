@@ -1,10 +1,12 @@
 import { CfnOutput, CrossStackReferences, ReferenceStrength, Stack, StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EcsConfig } from './config';
 import { sampleAppSettings } from './ecs/app-settings';
+import { deploymentStrategyProps, SampleAppDeployments, shiftsTraffic } from './ecs/deployment-strategy';
 import { ec2CapacityProvider } from './ecs/ec2-capacity';
 import { addGuestbookVolume, EfsGuestbook, sampleAppGuestbook } from './ecs/guestbook-volume';
 import {
@@ -36,6 +38,8 @@ export class EcsStack extends Stack {
   readonly cluster: ecs.ICluster;
   /** The shared guestbook; mount it into another task definition with `addGuestbookVolume`. */
   readonly guestbook: EfsGuestbook;
+  /** Both services' deployment alarms, without actions: give them yours (`alarm.addAlarmAction`). */
+  readonly deploymentAlarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: EcsStackProps) {
     super(scope, id, props);
@@ -81,7 +85,8 @@ export class EcsStack extends Stack {
       addGuestbookVolume(task.taskDefinition, task.container, this.guestbook);
     }
 
-    const deployment = rollingDeployment(cluster);
+    // the configured strategy (rolling adds nothing): lib/ecs/deployment-strategy.ts
+    const deployment = { ...rollingDeployment(cluster), ...deploymentStrategyProps(config.deployment) };
     const ec2Service = new ecs.Ec2Service(this, 'Ec2Service', {
       ...deployment,
       taskDefinition: ec2Task.taskDefinition,
@@ -113,14 +118,36 @@ export class EcsStack extends Stack {
     }
 
     // One ALB in front of both; `?platform=` pins one. Then the three kinds of service scaling.
-    const lb = sampleAppLoadBalancing(this, { vpc, policy, config, ec2Service, fargateService });
+    const trafficShifting = shiftsTraffic(config.deployment);
+    const lb = sampleAppLoadBalancing(this, {
+      vpc,
+      policy,
+      config,
+      ec2Service,
+      fargateService,
+      trafficShifting,
+    });
     scaleSampleAppServices(
       { service: ec2Service, targetGroup: lb.ec2Target },
       { service: fargateService, targetGroup: lb.fargateTarget },
       config,
     );
 
-    new CfnOutput(this, 'Url', { value: lb.url, description: 'Both services, taking turns' });
+    // Deployment alarms for every strategy; with traffic shifting, the test listener and smoke test
+    const deployments = new SampleAppDeployments(this, 'Deployments', {
+      deployment: config.deployment,
+      vpc,
+      loadBalancing: lb,
+      services: { 'ecs-ec2': ec2Service, 'ecs-fargate': fargateService },
+    });
+    this.deploymentAlarms = Object.values(deployments.alarms).flatMap(({ alarms }) => alarms);
+
+    new CfnOutput(this, 'Url', {
+      value: lb.url,
+      description: trafficShifting
+        ? 'The Fargate service; ?platform=ecs-ec2 for EC2'
+        : 'Both services, taking turns',
+    });
     for (const [platform, url] of Object.entries(lb.pinnedUrls)) {
       new CfnOutput(this, `Url-${platform}`, { value: url });
     }

@@ -78,3 +78,70 @@ describe('ECS configuration', () => {
     ]);
   });
 });
+
+describe('ECS configuration: ecsDeploymentStrategy', () => {
+  const ecs = (context: Record<string, unknown>) => loadConfig({ platforms: 'ecs', ...context }).ecs;
+
+  test('rolling unless asked for, with no traffic-shifting settings', () => {
+    expect(ecs({}).deployment).toEqual({ strategy: 'rolling' });
+  });
+
+  test.each([
+    ['blueGreen', {}, { strategy: 'blueGreen', bakeTimeMinutes: 5 }],
+    ['canary', {}, { strategy: 'canary', bakeTimeMinutes: 5, canaryPercent: 10, intervalMinutes: 5 }],
+    ['linear', {}, { strategy: 'linear', bakeTimeMinutes: 5, stepPercent: 25, intervalMinutes: 2 }],
+    [
+      'canary',
+      { ecsCanaryPercent: '2.5', ecsCanaryIntervalMinutes: '15', ecsBakeTimeMinutes: 0 },
+      { strategy: 'canary', bakeTimeMinutes: 0, canaryPercent: 2.5, intervalMinutes: 15 },
+    ],
+    [
+      'linear',
+      { ecsLinearStepPercent: 3, ecsLinearIntervalMinutes: 1440 },
+      { strategy: 'linear', bakeTimeMinutes: 5, stepPercent: 3, intervalMinutes: 1440 },
+    ],
+  ])(
+    '%s %j: the strategy with its settings, from cdk.json values or -c strings',
+    (strategy, keys, expected) => {
+      expect(ecs({ ecsDeploymentStrategy: strategy, ...keys }).deployment).toEqual(expected);
+    },
+  );
+
+  test('an unknown strategy names the four', () => {
+    expect(problems({ ecsDeploymentStrategy: 'blue-green' })).toEqual([
+      'ecsDeploymentStrategy: got "blue-green"; allowed: rolling, blueGreen, canary, linear',
+    ]);
+  });
+
+  test.each([
+    ['ecsCanaryPercent', '0.05', 'allowed: a percentage from 0.1 to 100 in steps of 0.1'],
+    ['ecsCanaryPercent', '2.55', 'allowed: a percentage from 0.1 to 100 in steps of 0.1'],
+    ['ecsCanaryPercent', 'ten', 'allowed: a percentage from 0.1 to 100 in steps of 0.1'],
+    ['ecsCanaryIntervalMinutes', '1441', 'allowed: a whole number from 0 to 1440'],
+    ['ecsBakeTimeMinutes', '-1', 'allowed: a whole number from 0 to 1440'],
+  ])('%s=%s: out of ECS’s range, says what is allowed', (key, value, allowed) => {
+    expect(problems({ ecsDeploymentStrategy: 'canary', [key]: value })).toEqual([
+      `${key}: got ${JSON.stringify(value)}; ${allowed}`,
+    ]);
+  });
+
+  test('a linear step under 3 % is refused: ECS shifts at least 3 % per step', () => {
+    expect(problems({ ecsDeploymentStrategy: 'linear', ecsLinearStepPercent: 2 })).toEqual([
+      'ecsLinearStepPercent: got 2; allowed: a percentage from 3 to 100 in steps of 0.1',
+    ]);
+  });
+
+  test.each([
+    ['rolling', 'ecsBakeTimeMinutes', 'blueGreen, canary, linear'],
+    ['blueGreen', 'ecsCanaryPercent', 'canary'],
+    ['canary', 'ecsLinearStepPercent', 'linear'],
+    ['linear', 'ecsCanaryIntervalMinutes', 'canary'],
+  ])(
+    '%s with %s: a key the strategy does not use is an error, naming where it applies',
+    (strategy, key, where) => {
+      expect(problems({ ecsDeploymentStrategy: strategy, [key]: 5 })).toEqual([
+        `${key}: got 5, but ecsDeploymentStrategy=${strategy} does not use it; it applies to ${where}`,
+      ]);
+    },
+  );
+});

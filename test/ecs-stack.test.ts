@@ -1,8 +1,12 @@
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEPLOYMENT_ALARM_THRESHOLDS } from '../lib/ecs/deployment-alarms';
+import { deploymentStrategyProps } from '../lib/ecs/deployment-strategy';
 import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
+import type { EcsStack } from '../lib/ecs-stack';
 import { stagePolicy } from '../lib/stage';
 import { bareStack, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 import {
@@ -15,6 +19,7 @@ import {
   resourcesOf,
   statementsOfRole,
   statementsOfRoleAt,
+  type Resource,
   subnetKinds,
 } from './support/template';
 
@@ -815,7 +820,9 @@ describe('ECS stack: service scaling', () => {
         { MetricIntervalLowerBound: 0.5, ScalingAdjustment: 3 },
       ],
     });
-    expect(only(v.template, 'AWS::CloudWatch::Alarm').Properties).toMatchObject({
+    expect(
+      resourceAt(v, `${SERVICES.fargate}/TaskCount/Target/SlowResponses/UpperAlarm`).Properties,
+    ).toMatchObject({
       MetricName: 'TargetResponseTime',
       Namespace: 'AWS/ApplicationELB',
       ExtendedStatistic: 'p90',
@@ -1005,5 +1012,389 @@ describe('ECS stack: the edge in production (HTTPS only, WAF)', () => {
       Protocol: 'HTTP',
       DefaultActions: [{ Type: 'forward' }],
     });
+  });
+});
+
+describe('ECS stack: deployments', () => {
+  // the one extra synthesis: blue/green on both services; canary and linear differ from it only in
+  // the service properties, checked below without synthesizing the app
+  const blueGreen = (() => {
+    const { stacks, config } = synthesize({
+      stage: 'sandbox',
+      platforms: 'ecs',
+      ecsDeploymentStrategy: 'blueGreen',
+    });
+    const stack = stacks.ecs!;
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
+    const nag = new AwsSolutionsChecks().validateScope(stack);
+    return { stack, config, warnings, nag, template: Template.fromStack(stack) };
+  })();
+  /** CloudFormation JSON, whose shape depends on the resource type. */
+  type Json = Resource['Properties'];
+  const PLATFORMS = { ec2: 'ecs-ec2', fargate: 'ecs-fargate' } as const;
+  type Kind = keyof typeof PLATFORMS;
+  const KINDS = Object.keys(PLATFORMS) as Kind[];
+  const NAMES = { ec2: 'Ec2', fargate: 'Fargate' };
+
+  const service = (v: { stack: Stack; template: Template }, kind: Kind) =>
+    resourceAt(v, SERVICES[kind]).Properties;
+  const byRef = (v: { template: Template }, value: { Ref: string }) =>
+    v.template.toJSON().Resources[value.Ref];
+  const listenerOnPort = (v: { template: Template }, port: number) =>
+    onlyId(v.template, 'AWS::ElasticLoadBalancingV2::Listener', { Port: port });
+  /** The alarms a service's deployment watches, as synthesized. */
+  const deploymentAlarms = (v: Built | typeof blueGreen, kind: Kind) =>
+    service(v, kind).DeploymentConfiguration.Alarms.AlarmNames.map(
+      (name: { Ref: string }) => byRef(v, name).Properties,
+    );
+  /** Every metric the alarm reads (alone, or in its metric math), with its dimensions as a map. */
+  const metricsOf = (
+    alarm: Json,
+  ): { Namespace: string; MetricName: string; Stat: string; Dimensions: Json }[] =>
+    (alarm.Metrics
+      ? alarm.Metrics.flatMap((m: Json) =>
+          m.MetricStat ? [{ ...m.MetricStat.Metric, Stat: m.MetricStat.Stat }] : [],
+        )
+      : [{ ...alarm, Stat: alarm.ExtendedStatistic ?? alarm.Statistic }]
+    ).map((m: Json) => ({
+      Namespace: m.Namespace,
+      MetricName: m.MetricName,
+      Stat: m.Stat,
+      Dimensions: Object.fromEntries(m.Dimensions.map((d: Json) => [d.Name, d.Value])),
+    }));
+
+  test.each(KINDS)(
+    'rolling (the default): the %s service keeps ECS’s rolling update, no second target group',
+    (kind) => {
+      const v = built.sandbox;
+      const props = service(v, kind);
+      expect(props.DeploymentConfiguration).not.toHaveProperty('Strategy');
+      expect(props.DeploymentConfiguration).not.toHaveProperty('BakeTimeInMinutes');
+      expect(props.DeploymentConfiguration).not.toHaveProperty('LifecycleHooks');
+      expect(props.LoadBalancers).toEqual([
+        {
+          ContainerName: 'SampleApp',
+          ContainerPort: 8080,
+          TargetGroupArn: { Ref: logicalIdAt(v, `${NAMES[kind]}TargetGroup`) },
+        },
+      ]);
+      expect(Object.keys(resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::TargetGroup'))).toHaveLength(
+        2,
+      );
+      expect(Object.keys(resourcesOf(v.template, 'AWS::Lambda::Function'))).toEqual([]);
+    },
+  );
+
+  test.each(VARIANTS)(
+    '%s: each service rolls back on its deployment alarms, alongside the circuit breaker',
+    (variant) => {
+      const v = built[variant];
+      for (const kind of KINDS) {
+        const { Alarms, DeploymentCircuitBreaker } = service(v, kind).DeploymentConfiguration;
+        expect(DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
+        expect(Alarms).toEqual({
+          AlarmNames: ['Target5xx', 'LatencyP90', 'UnhealthyTargets'].map((alarm) => ({
+            Ref: logicalIdAt(v, `Deployments/${NAMES[kind]}Alarms/${alarm}`),
+          })),
+          Enable: true,
+          Rollback: true,
+        });
+      }
+    },
+  );
+
+  test.each([
+    ['rolling', 'sandbox'],
+    ['blueGreen', 'blueGreen'],
+  ] as const)(
+    '%s: every deployment alarm reads the ALB metrics of the target groups the service registers in',
+    (_, variant) => {
+      const v = variant === 'blueGreen' ? blueGreen : built.sandbox;
+      const loadBalancer = only(v.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+      const albId = onlyId(v.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+      expect(loadBalancer.Type).toBe('AWS::ElasticLoadBalancingV2::LoadBalancer');
+      for (const kind of KINDS) {
+        // the groups, as the service names them: its target group and, with traffic shifting, the alternate
+        const [{ TargetGroupArn, AdvancedConfiguration }] = service(v, kind).LoadBalancers;
+        const groups = [
+          TargetGroupArn,
+          ...(AdvancedConfiguration ? [AdvancedConfiguration.AlternateTargetGroupArn] : []),
+        ];
+        const groupDimensions = groups.map(({ Ref }: { Ref: string }) => ({
+          'Fn::GetAtt': [Ref, 'TargetGroupFullName'],
+        }));
+        for (const alarm of deploymentAlarms(v, kind)) {
+          const metrics = metricsOf(alarm);
+          expect(metrics.every((m) => m.Namespace === 'AWS/ApplicationELB')).toBe(true);
+          // each metric names one of the service's groups, and the listener it hangs on is on this ALB
+          for (const metric of metrics) {
+            expect(groupDimensions).toContainEqual(metric.Dimensions.TargetGroup);
+            const listenerRef = JSON.stringify(metric.Dimensions.LoadBalancer).match(/"Ref":"(\w+)"/)![1];
+            expect(v.template.toJSON().Resources[listenerRef].Properties.LoadBalancerArn).toEqual({
+              Ref: albId,
+            });
+          }
+          // and every group is read: green's errors count whichever group of the pair it is in
+          const read = new Set(metrics.map((m) => JSON.stringify(m.Dimensions.TargetGroup)));
+          expect(read.size).toBe(groups.length);
+          expect(alarm).toMatchObject({
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            EvaluationPeriods: 3,
+            DatapointsToAlarm: 2,
+            TreatMissingData: 'notBreaching',
+          });
+          expect(alarm).not.toHaveProperty('AlarmActions');
+        }
+        const [errors, latency, unhealthy] = deploymentAlarms(v, kind);
+        const { target5xxPercent, p90Seconds, unhealthyHosts } = DEPLOYMENT_ALARM_THRESHOLDS;
+        // 5xx as a share of requests: metric math over the 5xx and request counts of each group
+        expect(errors.Threshold).toBe(target5xxPercent);
+        expect(
+          metricsOf(errors)
+            .map((m) => `${m.MetricName}/${m.Stat}`)
+            .sort(),
+        ).toEqual(groups.flatMap(() => ['HTTPCode_Target_5XX_Count/Sum', 'RequestCount/Sum']).sort());
+        const fill = (name: string) =>
+          errors.Metrics.filter((m: Json) => m.MetricStat?.Metric.MetricName === name)
+            .map((m: Json) => `FILL(${m.Id}, 0)`)
+            .join(' + ');
+        expect(errors.Metrics.find((m: Json) => m.Expression).Expression).toBe(
+          `100 * (${fill('HTTPCode_Target_5XX_Count')}) / (${fill('RequestCount')})`,
+        );
+        expect(latency.Threshold).toBe(p90Seconds);
+        expect(metricsOf(latency).map((m) => `${m.MetricName}/${m.Stat}`)).toEqual(
+          groups.map(() => 'TargetResponseTime/p90'),
+        );
+        expect(unhealthy.Threshold).toBe(unhealthyHosts);
+        expect(metricsOf(unhealthy).map((m) => `${m.MetricName}/${m.Stat}`)).toEqual(
+          groups.map(() => 'UnHealthyHostCount/Maximum'),
+        );
+      }
+    },
+  );
+
+  test('the stack exposes both services’ deployment alarms, for alarm actions added elsewhere', () => {
+    const v = built.sandbox;
+    const stack = v.stack as EcsStack;
+    expect(stack.deploymentAlarms.map((alarm) => stack.resolve(alarm.alarmName))).toEqual(
+      KINDS.flatMap((kind) => service(v, kind).DeploymentConfiguration.Alarms.AlarmNames),
+    );
+  });
+
+  test.each(KINDS)('blueGreen: the %s service deploys blue/green with the configured bake time', (kind) => {
+    const { DeploymentConfiguration } = service(blueGreen, kind);
+    expect(blueGreen.config.ecs.deployment).toEqual({ strategy: 'blueGreen', bakeTimeMinutes: 5 });
+    expect(DeploymentConfiguration).toMatchObject({ Strategy: 'BLUE_GREEN', BakeTimeInMinutes: 5 });
+    expect(DeploymentConfiguration).not.toHaveProperty('CanaryConfiguration');
+    expect(DeploymentConfiguration).not.toHaveProperty('LinearConfiguration');
+  });
+
+  test.each(KINDS)(
+    'blueGreen: the %s service has an alternate target group like its primary, on a production and a test rule that forward to exactly the pair',
+    (kind) => {
+      const v = blueGreen;
+      const [{ TargetGroupArn, AdvancedConfiguration }] = service(v, kind).LoadBalancers;
+      const primary = byRef(v, TargetGroupArn).Properties;
+      const alternate = byRef(v, AdvancedConfiguration.AlternateTargetGroupArn).Properties;
+      expect(AdvancedConfiguration.AlternateTargetGroupArn).not.toEqual(TargetGroupArn);
+      // the same kind of group (ECS moves tasks between them), and ECS registers the tasks in either
+      expect(alternate).toEqual(primary);
+      expect(primary).not.toHaveProperty('Targets');
+      const pair = [
+        { TargetGroupArn, Weight: 100 },
+        { TargetGroupArn: AdvancedConfiguration.AlternateTargetGroupArn, Weight: 0 },
+      ];
+      const production = byRef(v, AdvancedConfiguration.ProductionListenerRule).Properties;
+      const test = byRef(v, AdvancedConfiguration.TestListenerRule).Properties;
+      for (const [rule, port] of [
+        [production, 80],
+        [test, 9000],
+      ] as const) {
+        expect(rule.ListenerArn).toEqual({ Ref: listenerOnPort(v, port) });
+        expect(rule.Actions).toEqual([{ Type: 'forward', ForwardConfig: { TargetGroups: pair } }]);
+      }
+      expect(production.Conditions).toEqual(test.Conditions);
+    },
+  );
+
+  test('blueGreen: ?platform=ecs-ec2 pins EC2, everything else (the plain URL included) goes to Fargate, on both listeners', () => {
+    const v = blueGreen;
+    for (const port of [80, 9000]) {
+      const listener = listenerOnPort(v, port);
+      const rules = Object.values(
+        resourcesOf(v.template, 'AWS::ElasticLoadBalancingV2::ListenerRule', {
+          ListenerArn: { Ref: listener },
+        }),
+      ).map(({ Properties: { Priority, Conditions } }) => ({ Priority, Conditions }));
+      expect(rules).toEqual([
+        {
+          Priority: 10,
+          Conditions: [
+            { Field: 'query-string', QueryStringConfig: { Values: [{ Key: 'platform', Value: 'ecs-ec2' }] } },
+          ],
+        },
+        { Priority: 20, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }] },
+      ]);
+      // ECS refuses listeners mixing forward with other actions: the (never taken) default forwards too
+      expect(v.template.toJSON().Resources[listener].Properties.DefaultActions).toEqual([
+        expect.objectContaining({ Type: 'forward' }),
+      ]);
+    }
+  });
+
+  test('blueGreen: the test port admits the two smoke tests’ security groups and nothing else', () => {
+    const v = blueGreen;
+    const albGroup = { 'Fn::GetAtt': [logicalIdAt(v, 'Alb/SecurityGroup'), 'GroupId'] };
+    const inline = only(v.template, 'AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('Alb'),
+    }).Properties.SecurityGroupIngress;
+    expect(inline.filter((rule: Json) => rule.FromPort === 9000)).toEqual([]);
+    const ingress = Object.values(
+      resourcesOf(v.template, 'AWS::EC2::SecurityGroupIngress', { GroupId: albGroup, FromPort: 9000 }),
+    );
+    expect(
+      ingress
+        .map((r) => r.Properties.SourceSecurityGroupId)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(
+      KINDS.map((kind) => ({
+        'Fn::GetAtt': [logicalIdAt(v, `Deployments/${NAMES[kind]}/SmokeTestSecurityGroup`), 'GroupId'],
+      })),
+    );
+  });
+
+  test.each(KINDS)(
+    'blueGreen: the %s smoke test runs after test traffic moves to green, invoked through a role that may invoke it only',
+    (kind) => {
+      const v = blueGreen;
+      const fnId = logicalIdAt(v, `Deployments/${NAMES[kind]}/SmokeTest`);
+      const roleId = logicalIdAt(v, `Deployments/${NAMES[kind]}/SmokeTestHookRole`);
+      expect(service(v, kind).DeploymentConfiguration.LifecycleHooks).toEqual([
+        {
+          HookTargetArn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+          RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+        },
+      ]);
+      expect(
+        resourceAt(v, `Deployments/${NAMES[kind]}/SmokeTestHookRole`).Properties.AssumeRolePolicyDocument
+          .Statement,
+      ).toEqual([
+        expect.objectContaining({ Principal: { Service: 'ecs.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      ]);
+      expect(statementsOfRoleAt(v, `Deployments/${NAMES[kind]}/SmokeTestHookRole`)).toEqual([
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+      ]);
+      // the service starts only once both roles can act
+      expect(resourceAt(v, SERVICES[kind]).DependsOn).toEqual(
+        expect.arrayContaining([roleId, logicalIdAt(v, `Deployments/${NAMES[kind]}/TrafficShiftRole`)]),
+      );
+    },
+  );
+
+  test.each(KINDS)(
+    'blueGreen: the %s smoke test is inline code in the private subnets, told its platform, the test port and the ALB',
+    (kind) => {
+      const v = blueGreen;
+      const fn = resourceAt(v, `Deployments/${NAMES[kind]}/SmokeTest`).Properties;
+      expect(fn.Code.ZipFile).toMatch(/^\/\/ Transpiled from lib\/ecs\/smoke-test-handler\.ts/);
+      expect(fn.Environment.Variables).toEqual({
+        PLATFORM: PLATFORMS[kind],
+        TEST_LISTENER_PORT: String(byRef(v, { Ref: listenerOnPort(v, 9000) }).Properties.Port),
+        LOAD_BALANCER_FULL_NAME: {
+          'Fn::GetAtt': [
+            onlyId(v.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer'),
+            'LoadBalancerFullName',
+          ],
+        },
+      });
+      expect(new Set(subnetKinds(fn.VpcConfig.SubnetIds))).toEqual(new Set(['private']));
+      expect(fn.VpcConfig.SecurityGroupIds).toEqual([
+        { 'Fn::GetAtt': [logicalIdAt(v, `Deployments/${NAMES[kind]}/SmokeTestSecurityGroup`), 'GroupId'] },
+      ]);
+      const path = `Deployments/${NAMES[kind]}/SmokeTestFunctionRole`;
+      expect(actionsOf(statementsOfRoleAt(v, path))).toEqual([
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:UnassignPrivateIpAddresses',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+    },
+  );
+
+  test.each(KINDS)(
+    'blueGreen: ECS shifts the %s service’s traffic with a role scoped to its own groups and rules',
+    (kind) => {
+      const v = blueGreen;
+      const [{ TargetGroupArn, AdvancedConfiguration }] = service(v, kind).LoadBalancers;
+      const path = `Deployments/${NAMES[kind]}/TrafficShiftRole`;
+      expect(AdvancedConfiguration.RoleArn).toEqual({ 'Fn::GetAtt': [logicalIdAt(v, path), 'Arn'] });
+      expect(resourceAt(v, path).Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = statementsOfRoleAt(v, path);
+      const resourcesFor = (action: string) =>
+        statements.find((s) => [s.Action].flat().includes(action))!.Resource;
+      expect(resourcesFor('elasticloadbalancing:RegisterTargets')).toEqual([
+        TargetGroupArn,
+        AdvancedConfiguration.AlternateTargetGroupArn,
+      ]);
+      expect(resourcesFor('elasticloadbalancing:DeregisterTargets')).toEqual([
+        TargetGroupArn,
+        AdvancedConfiguration.AlternateTargetGroupArn,
+      ]);
+      expect(resourcesFor('elasticloadbalancing:ModifyRule')).toEqual([
+        AdvancedConfiguration.ProductionListenerRule,
+        AdvancedConfiguration.TestListenerRule,
+      ]);
+      const onEverything = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
+      expect(onEverything.every((action: string) => action.startsWith('elasticloadbalancing:Describe'))).toBe(
+        true,
+      );
+    },
+  );
+
+  test('blueGreen: no CDK warnings, and cdk-nag clean', () => {
+    expect(blueGreen.warnings).toEqual([]);
+    expect(blueGreen.nag.violations).toEqual([]);
+  });
+
+  test.each([
+    [
+      { strategy: 'canary', bakeTimeMinutes: 3, canaryPercent: 2.5, intervalMinutes: 15 },
+      {
+        strategy: 'CANARY',
+        bakeTimeInMinutes: 3,
+        canaryConfiguration: { canaryPercent: 2.5, canaryBakeTimeInMinutes: 15 },
+      },
+    ],
+    [
+      { strategy: 'linear', bakeTimeMinutes: 0, stepPercent: 20, intervalMinutes: 4 },
+      {
+        strategy: 'LINEAR',
+        bakeTimeInMinutes: 0,
+        linearConfiguration: { stepPercent: 20, stepBakeTimeInMinutes: 4 },
+      },
+    ],
+  ] as const)('%j: the service properties ECS reads, on a service of its own', (deployment, expected) => {
+    // only the service, resolved without synthesizing: a cluster and one Fargate task, none of the app
+    const stack = new Stack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('App', { image: ecs.ContainerImage.fromRegistry('app') });
+    const fargate = new ecs.FargateService(stack, 'Service', {
+      cluster: new ecs.Cluster(stack, 'Cluster'),
+      taskDefinition,
+      ...deploymentStrategyProps(deployment),
+    });
+    const resolved = stack.resolve((fargate.node.defaultChild as ecs.CfnService).deploymentConfiguration);
+    expect(resolved).toMatchObject(expected);
+    expect(resolved).not.toHaveProperty(
+      deployment.strategy === 'canary' ? 'linearConfiguration' : 'canaryConfiguration',
+    );
+  });
+
+  test('rolling adds no service property: the rolling template changes only by the deployment alarms', () => {
+    expect(deploymentStrategyProps({ strategy: 'rolling' })).toEqual({});
   });
 });

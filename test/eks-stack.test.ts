@@ -1028,3 +1028,37 @@ describe('snapshots', () => {
     expect(built[stage].template.toJSON()).toMatchSnapshot();
   });
 });
+
+describe('rollouts: a new pod takes ALB traffic before an old one goes', () => {
+  const app = (v: Built) => (v.stack as EksStack).sampleAppChart;
+
+  test.each(VARIANTS)('%s: the Deployment surges one pod at a time and takes none away first', (variant) => {
+    expect(object(app(built[variant]), 'Deployment').spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+  });
+
+  test('pods are gated on their ALB target: the namespace asks for the gate, and the targets are pod IPs', () => {
+    const v = built.sandbox;
+    const [namespace] = JSON.parse(resourceAt(v, 'Cluster/SampleAppNamespace').Properties.Manifest);
+    expect(namespace.metadata.labels).toEqual(
+      expect.objectContaining({ 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' }),
+    );
+    // the controller gates only pods behind `target-type: ip` (with instance targets the ALB sees nodes)
+    expect(object(app(v), 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/target-type']).toBe(
+      'ip',
+    );
+  });
+
+  test('the controller (whose webhook injects the gate) and the namespace exist before the app creates pods', () => {
+    const v = built.sandbox;
+    const before = [...prerequisites(v, logicalIdAt(v, 'Cluster/SampleApp'))];
+    expect(before).toEqual(
+      expect.arrayContaining([
+        logicalIdAt(v, 'Cluster/SampleAppNamespace'),
+        logicalIdAt(v, 'LoadBalancerController/Chart'),
+      ]),
+    );
+  });
+});

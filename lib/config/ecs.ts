@@ -3,8 +3,11 @@ import {
   boolean,
   instanceType,
   integer,
+  Invalid,
   isArmInstanceType,
   matching,
+  oneOf,
+  type Parser,
   type Reader,
   type Sizes,
 } from './reader';
@@ -23,6 +26,98 @@ export interface EcsConfig {
   readonly certificateArn?: string;
   readonly domainName?: string;
   readonly nlb: boolean;
+  /** How a new task definition reaches production: lib/ecs/deployment-strategy.ts, docs/ecs.md "Deployments". */
+  readonly deployment: EcsDeployment;
+}
+
+/** ECS's deployment strategies (the service's `deploymentConfiguration.strategy`), by their config names. */
+export const ECS_DEPLOYMENT_STRATEGIES = ['rolling', 'blueGreen', 'canary', 'linear'] as const;
+export type EcsDeploymentStrategy = (typeof ECS_DEPLOYMENT_STRATEGIES)[number];
+
+/**
+ * Rolling replaces tasks in place; the other three start a full green set in an alternate target
+ * group and shift the listener's traffic to it: all at once, a canary share first, or in equal
+ * steps. After the last shift, blue keeps running for the bake time, for an instant rollback.
+ */
+export type EcsDeployment =
+  | { readonly strategy: 'rolling' }
+  | { readonly strategy: 'blueGreen'; readonly bakeTimeMinutes: number }
+  | {
+      readonly strategy: 'canary';
+      readonly bakeTimeMinutes: number;
+      readonly canaryPercent: number;
+      readonly intervalMinutes: number;
+    }
+  | {
+      readonly strategy: 'linear';
+      readonly bakeTimeMinutes: number;
+      readonly stepPercent: number;
+      readonly intervalMinutes: number;
+    };
+
+/** A percentage in tenths (ECS takes multiples of 0.1), from `min` to 100. */
+const percentInTenths =
+  (min: number): Parser<number> =>
+  (raw) => {
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
+    return Number.isFinite(value) &&
+      value >= min &&
+      value <= 100 &&
+      Number.isInteger(Math.round(value * 1e6) / 1e5)
+      ? value
+      : new Invalid(`allowed: a percentage from ${min} to 100 in steps of 0.1`);
+  };
+/** ECS's bake times and step intervals: 0 to 1440 minutes (24 hours). */
+const minutes = integer(0, 1440);
+
+/** The keys each strategy takes, with their parsers; a key set for another strategy is an error. */
+const DEPLOYMENT_KEYS = {
+  ecsBakeTimeMinutes: { parse: minutes, strategies: ['blueGreen', 'canary', 'linear'] },
+  ecsCanaryPercent: { parse: percentInTenths(0.1), strategies: ['canary'] },
+  ecsCanaryIntervalMinutes: { parse: minutes, strategies: ['canary'] },
+  ecsLinearStepPercent: { parse: percentInTenths(3), strategies: ['linear'] },
+  ecsLinearIntervalMinutes: { parse: minutes, strategies: ['linear'] },
+} as const satisfies Record<string, { parse: Parser<number>; strategies: readonly EcsDeploymentStrategy[] }>;
+type DeploymentKey = keyof typeof DEPLOYMENT_KEYS;
+
+function readDeployment(r: Reader): EcsDeployment {
+  const strategy = r.read('ecsDeploymentStrategy', 'rolling', oneOf(ECS_DEPLOYMENT_STRATEGIES));
+  const given = {} as Record<DeploymentKey, number | undefined>;
+  for (const [key, { parse, strategies }] of Object.entries(DEPLOYMENT_KEYS) as [
+    DeploymentKey,
+    (typeof DEPLOYMENT_KEYS)[DeploymentKey],
+  ][]) {
+    given[key] = r.optional(key, parse);
+    if (given[key] !== undefined && !(strategies as readonly string[]).includes(strategy)) {
+      r.fail(
+        key,
+        `got ${given[key]}, but ecsDeploymentStrategy=${strategy} does not use it; it applies to ${strategies.join(', ')}`,
+      );
+    }
+  }
+  // Defaults: a few minutes each, so a sandbox deploy stays short and a bad revision still shows
+  // in the alarms before it takes all traffic.
+  const bakeTimeMinutes = given.ecsBakeTimeMinutes ?? 5;
+  switch (strategy) {
+    case 'rolling':
+      return { strategy };
+    case 'blueGreen':
+      return { strategy, bakeTimeMinutes };
+    case 'canary':
+      return {
+        strategy,
+        bakeTimeMinutes,
+        canaryPercent: given.ecsCanaryPercent ?? 10,
+        intervalMinutes: given.ecsCanaryIntervalMinutes ?? 5,
+      };
+    case 'linear':
+      return {
+        strategy,
+        bakeTimeMinutes,
+        stepPercent: given.ecsLinearStepPercent ?? 25,
+        intervalMinutes: given.ecsLinearIntervalMinutes ?? 2,
+      };
+  }
 }
 
 /** Fargate's valid CPU units -> memory (MiB) pairs, up to 4 vCPU. */
@@ -121,5 +216,6 @@ export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: C
     certificateArn,
     domainName,
     nlb: r.read('ecsNlb', false, boolean),
+    deployment: readDeployment(r),
   };
 }

@@ -37,6 +37,27 @@ export interface SampleAppLoadBalancingProps {
   readonly config: EcsConfig;
   readonly ec2Service: ecs.Ec2Service;
   readonly fargateService: ecs.FargateService;
+  /**
+   * ECS shifts each service's traffic between two target groups (blue/green, canary, linear): each
+   * gets an alternate target group and a production listener rule of its own, which ECS manages, and
+   * ECS registers the tasks itself (lib/ecs/deployment-strategy.ts).
+   * @default false: rolling, the services register in one target group each
+   */
+  readonly trafficShifting?: boolean;
+}
+
+/** The platform ids the page shows, one per service behind the ALB. */
+export type PinnedPlatform = 'ecs-ec2' | 'ecs-fargate';
+
+/** A service's target group pair: ECS alternates which one is production. */
+export interface TargetGroupPair {
+  readonly primary: elbv2.ApplicationTargetGroup;
+  readonly alternate: elbv2.ApplicationTargetGroup;
+}
+
+/** With traffic shifting, what ECS needs of one service's load balancing. */
+export interface ShiftedTraffic extends TargetGroupPair {
+  readonly productionRule: elbv2.ApplicationListenerRule;
 }
 
 export interface SampleAppLoadBalancing {
@@ -46,7 +67,9 @@ export interface SampleAppLoadBalancing {
   /** The app's URL: both services taking turns. */
   readonly url: string;
   /** The URL that reaches one service only, by the platform id the page shows. */
-  readonly pinnedUrls: Record<'ecs-ec2' | 'ecs-fargate', string>;
+  readonly pinnedUrls: Record<PinnedPlatform, string>;
+  /** With traffic shifting: each service's target group pair and production rule. */
+  readonly shifted?: Record<PinnedPlatform, ShiftedTraffic>;
 }
 
 /**
@@ -69,12 +92,26 @@ export function sampleAppLoadBalancing(
     dropInvalidHeaderFields: true,
   });
   logAccessLogs(scope, alb, policy);
-  const ec2Target = sampleAppTargetGroup(scope, 'Ec2TargetGroup', vpc, props.ec2Service, policy);
-  const fargateTarget = sampleAppTargetGroup(scope, 'FargateTargetGroup', vpc, props.fargateService, policy);
-  const defaultAction = elbv2.ListenerAction.weightedForward([
-    { targetGroup: ec2Target, weight: 1 },
-    { targetGroup: fargateTarget, weight: 1 },
-  ]);
+  // with traffic shifting, ECS registers the tasks in whichever group of the pair is green
+  const shifting = props.trafficShifting ?? false;
+  const targetGroup = (id: string, service?: ecs.BaseService) =>
+    sampleAppTargetGroup(scope, id, vpc, shifting ? undefined : service, policy);
+  const ec2Target = targetGroup('Ec2TargetGroup', props.ec2Service);
+  const fargateTarget = targetGroup('FargateTargetGroup', props.fargateService);
+  const pairs: Record<PinnedPlatform, TargetGroupPair> | undefined = shifting
+    ? {
+        'ecs-ec2': { primary: ec2Target, alternate: targetGroup('Ec2TargetGroupAlternate') },
+        'ecs-fargate': { primary: fargateTarget, alternate: targetGroup('FargateTargetGroupAlternate') },
+      }
+    : undefined;
+  // With traffic shifting every request matches a rule: the default action is never taken, but must
+  // forward (ECS refuses listeners that mix forward with fixed-response or redirect actions).
+  const defaultAction = pairs
+    ? shiftableForward(pairs['ecs-fargate'])
+    : elbv2.ListenerAction.weightedForward([
+        { targetGroup: ec2Target, weight: 1 },
+        { targetGroup: fargateTarget, weight: 1 },
+      ]);
   // HTTPS when configured (the config takes a certificate only with its domain name), HTTP otherwise
   const { certificateArn, domainName } = config;
   const listener = certificateArn
@@ -89,17 +126,19 @@ export function sampleAppLoadBalancing(
     : alb.addListener('Http', { port: 80, defaultAction });
   // port 80's only action is a redirect to 443 (Control Tower: CT.ELASTICLOADBALANCING.PR.1)
   if (certificateArn) alb.addRedirect();
-  const pinned = [
-    { platform: 'ecs-ec2', targetGroup: ec2Target, priority: 10 },
-    { platform: 'ecs-fargate', targetGroup: fargateTarget, priority: 20 },
-  ] as const;
-  for (const { platform, targetGroup, priority } of pinned) {
-    listener.addAction(`Pin-${platform}`, {
-      priority,
-      conditions: [elbv2.ListenerCondition.queryStrings([{ key: PIN_PARAMETER, value: platform }])],
-      action: elbv2.ListenerAction.forward([targetGroup]),
-    });
-  }
+  const rules = platformRules(
+    listener,
+    pairs
+      ? {
+          'ecs-ec2': shiftableForward(pairs['ecs-ec2']),
+          'ecs-fargate': shiftableForward(pairs['ecs-fargate']),
+        }
+      : {
+          'ecs-ec2': elbv2.ListenerAction.forward([ec2Target]),
+          'ecs-fargate': elbv2.ListenerAction.forward([fargateTarget]),
+        },
+    shifting,
+  );
   Validations.of(alb).acknowledge({
     id: 'AwsSolutions-EC23',
     reason: 'The public entry point of the sample app: its listener ports are open to the internet by design',
@@ -113,7 +152,54 @@ export function sampleAppLoadBalancing(
     fargateTarget,
     url,
     pinnedUrls: { 'ecs-ec2': pinnedUrl('ecs-ec2'), 'ecs-fargate': pinnedUrl('ecs-fargate') },
+    shifted: pairs && {
+      'ecs-ec2': { ...pairs['ecs-ec2'], productionRule: rules['ecs-ec2'] },
+      'ecs-fargate': { ...pairs['ecs-fargate'], productionRule: rules['ecs-fargate'] },
+    },
   };
+}
+
+/**
+ * The rules that send each service its requests: `?platform=<id>` pins one. With traffic shifting
+ * the Fargate rule matches every path instead, so it also takes the plain URL. ECS shifts a
+ * service's traffic on a rule that forwards to exactly that service's pair; a rule (or default
+ * action) spreading requests over both services would name four groups, and its weight on a primary
+ * group would point at an empty group after the first blue/green swap.
+ */
+export function platformRules(
+  listener: elbv2.ApplicationListener,
+  actions: Record<PinnedPlatform, elbv2.ListenerAction>,
+  fargateTakesTheRest: boolean,
+): Record<PinnedPlatform, elbv2.ApplicationListenerRule> {
+  const pinned = (platform: PinnedPlatform) =>
+    elbv2.ListenerCondition.queryStrings([{ key: PIN_PARAMETER, value: platform }]);
+  const rule = (platform: PinnedPlatform, priority: number, condition: elbv2.ListenerCondition) =>
+    new elbv2.ApplicationListenerRule(listener, `Pin-${platform}Rule`, {
+      listener,
+      priority,
+      conditions: [condition],
+      action: actions[platform],
+    });
+  return {
+    'ecs-ec2': rule('ecs-ec2', 10, pinned('ecs-ec2')),
+    'ecs-fargate': rule(
+      'ecs-fargate',
+      20,
+      fargateTakesTheRest ? elbv2.ListenerCondition.pathPatterns(['/*']) : pinned('ecs-fargate'),
+    ),
+  };
+}
+
+/**
+ * A forward action ECS can shift: both target groups of a service, all traffic on the primary. ECS
+ * rewrites the weights during a deployment (ECS Developer Guide, "Application Load Balancer
+ * resources for blue/green, linear, and canary deployments").
+ */
+export function shiftableForward({ primary, alternate }: TargetGroupPair): elbv2.ListenerAction {
+  return elbv2.ListenerAction.weightedForward([
+    { targetGroup: primary, weight: 100 },
+    { targetGroup: alternate, weight: 0 },
+  ]);
 }
 
 /**
@@ -132,12 +218,15 @@ function logAccessLogs(scope: Construct, alb: elbv2.ApplicationLoadBalancer, pol
   alb.logAccessLogs(bucket, 'alb');
 }
 
-/** A target group for one service: tasks by IP (awsvpc), health-checked on /healthz. */
+/**
+ * A target group for one service: tasks by IP (awsvpc), health-checked on /healthz. Without a
+ * service when ECS registers the tasks itself (traffic shifting).
+ */
 function sampleAppTargetGroup(
   scope: Construct,
   id: string,
   vpc: ec2.IVpc,
-  service: ecs.BaseService,
+  service: ecs.BaseService | undefined,
   policy: StagePolicy,
 ): elbv2.ApplicationTargetGroup {
   return new elbv2.ApplicationTargetGroup(scope, id, {
@@ -145,7 +234,7 @@ function sampleAppTargetGroup(
     port: SAMPLE_APP.port,
     protocol: elbv2.ApplicationProtocol.HTTP,
     targetType: elbv2.TargetType.IP,
-    targets: [service],
+    targets: service && [service],
     deregistrationDelay: policy.deregistrationDelay,
     healthCheck: { path: SAMPLE_APP.healthCheckPath, healthyHttpCodes: '200', ...HEALTH_CHECK },
   });

@@ -8,7 +8,9 @@ import { HEALTH_CHECK } from './load-balancing';
  * What both services share: rolling deployments (concept: "min & max healthy %") that start the new
  * task before stopping the old one and roll back by themselves when new tasks keep failing, in
  * private subnets, tagged. The grace period covers start-up plus the health checks the load
- * balancer needs to call a new task healthy.
+ * balancer needs to call a new task healthy. Another strategy (lib/ecs/deployment-strategy.ts)
+ * keeps the circuit breaker: ECS applies it to rolling and blue/green deployments alike (ECS
+ * Developer Guide, "Amazon ECS deployment failure detection").
  */
 export function rollingDeployment(cluster: ecs.ICluster) {
   return {

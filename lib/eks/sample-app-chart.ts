@@ -85,6 +85,13 @@ export class SampleAppChart extends Chart {
 
     const deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: metadata(SAMPLE_APP_NAME),
+      // Rolling update: one extra pod at a time and none taken away first, so serving capacity never
+      // drops. With the namespace's readiness gate, a new pod is ready only once the ALB calls its
+      // target healthy, so an old pod goes only after its replacement takes traffic.
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
       // the image's user, and no token: the app never calls the Kubernetes API
       securityContext: { user: SAMPLE_APP.user.uid, group: SAMPLE_APP.user.gid, ensureNonRoot: true },
       automountServiceAccountToken: false,
