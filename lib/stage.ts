@@ -43,6 +43,12 @@ export interface StagePolicy {
   readonly fargateSpot: boolean;
   /** Interface endpoints in every AZ's private subnet, or (cheaper) in one. */
   readonly endpointsInEveryAz: boolean;
+  // production controls: compute
+  /**
+   * EC2 detailed monitoring (1-minute instance metrics) on every launch template (CT.EC2.PR.10): about
+   * $2.10 per instance a month (7 metrics at CloudWatch's $0.30), so the sandbox keeps 5-minute basic.
+   */
+  readonly detailedMonitoring: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -62,6 +68,8 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(120),
         fargateSpot: false,
         endpointsInEveryAz: true,
+        // production controls: compute
+        detailedMonitoring: true,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -79,5 +87,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(30),
         fargateSpot: cpuArchitecture === 'x86_64',
         endpointsInEveryAz: false,
+        // production controls: compute
+        detailedMonitoring: false,
       };
 }

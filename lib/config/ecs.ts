@@ -3,7 +3,9 @@ import {
   boolean,
   instanceType,
   integer,
+  INSTANCE_TYPE,
   isArmInstanceType,
+  listWhere,
   matching,
   type Reader,
   type Sizes,
@@ -23,6 +25,12 @@ export interface EcsConfig {
   readonly certificateArn?: string;
   readonly domainName?: string;
   readonly nlb: boolean;
+  // production controls: compute
+  /**
+   * Instance types the Auto Scaling group may launch when `instanceType` has no capacity (or, with
+   * Spot, draws from as well): the same size and CPU architecture.
+   */
+  readonly extraInstanceTypes: readonly string[];
 }
 
 /** Fargate's valid CPU units -> memory (MiB) pairs, up to 4 vCPU. */
@@ -82,6 +90,23 @@ export function readEcs(r: Reader, { stage, cpuArchitecture }: CommonConfig): Ec
       'HTTPS needs both certificateArn and domainName',
     );
   }
+  // production controls: compute. The default type's same-size sibling (t3a: AMD, 2 vCPU, 2 GiB; no
+  // other Graviton type has t4g.small's 2 vCPU and 2 GiB: c7g.medium has its memory, 1 vCPU); another
+  // ecsInstanceType names its own.
+  const extraInstanceTypes = r.read(
+    'ecsExtraInstanceTypes',
+    ecsInstanceType === defaultInstanceType ? [cpuArchitecture === 'arm64' ? 'c7g.medium' : 't3a.small'] : [],
+    listWhere((item) => INSTANCE_TYPE.test(item), 'EC2 instance types such as t3a.small'),
+  );
+  const wrongExtra = extraInstanceTypes.filter(
+    (type) => type === ecsInstanceType || isArmInstanceType(type) !== (cpuArchitecture === 'arm64'),
+  );
+  if (wrongExtra.length > 0) {
+    r.fail(
+      'ecsExtraInstanceTypes',
+      `got ${wrongExtra.join(', ')}; allowed: types other than ecsInstanceType (${ecsInstanceType}) that run ${cpuArchitecture} images (cpuArchitecture=${cpuArchitecture})`,
+    );
+  }
   return {
     instanceType: ecsInstanceType,
     spot: r.read('ecsSpot', false, boolean),
@@ -95,5 +120,6 @@ export function readEcs(r: Reader, { stage, cpuArchitecture }: CommonConfig): Ec
     certificateArn,
     domainName,
     nlb: r.read('ecsNlb', false, boolean),
+    extraInstanceTypes,
   };
 }
