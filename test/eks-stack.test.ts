@@ -1093,3 +1093,12 @@ describe('EKS: production controls for nodes and pods', () => {
     }
   });
 });
+
+describe('EKS: the namespace enforces the restricted Pod Security Standard', () => {
+  test("Pod Security Admission's restricted profile is enforced on the sample app's namespace", () => {
+    const [namespace] = JSON.parse(
+      resourceAt(built.sandbox, 'Cluster/SampleAppNamespace').Properties.Manifest,
+    );
+    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+});

@@ -30,7 +30,12 @@ export class SampleAppNamespaceChart extends Chart {
         name: SAMPLE_APP_NAMESPACE,
         // the load balancer controller holds a new pod's readiness until the ALB finds it healthy, so a
         // rolling update never has fewer healthy targets than ready pods
-        labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
+        labels: {
+          'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
+          // Pod Security Admission refuses any pod here that the restricted profile forbids (root,
+          // privilege escalation, capabilities, host namespaces, no seccomp profile)
+          'pod-security.kubernetes.io/enforce': 'restricted',
+        },
       },
     });
   }
