@@ -26,6 +26,23 @@ describe('ECS configuration', () => {
 });
 
 describe("ECS configuration: the Auto Scaling group's extra instance types", () => {
+  test('production defaults to Nitro types that encrypt traffic between instances, the sandbox to burstable ones', () => {
+    const production = {
+      stage: 'production',
+      platforms: 'ecs',
+      account: '123456789012',
+      region: 'eu-west-1',
+    };
+    expect(loadConfig(production).ecs).toMatchObject({
+      instanceType: 'c7a.medium',
+      extraInstanceTypes: ['m7a.medium'],
+    });
+    expect(loadConfig({ ...production, cpuArchitecture: 'arm64' }).ecs).toMatchObject({
+      instanceType: 'c7g.medium',
+      extraInstanceTypes: ['m7g.medium'],
+    });
+  });
+
   test("the default instance type's same-size sibling, per CPU architecture", () => {
     expect(loadConfig({ platforms: 'ecs' }).ecs.extraInstanceTypes).toEqual(['t3a.small']);
     expect(loadConfig({ platforms: 'ecs', cpuArchitecture: 'arm64' }).ecs.extraInstanceTypes).toEqual([

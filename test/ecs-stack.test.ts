@@ -944,7 +944,7 @@ describe('ECS stack: production controls for tasks and instances', () => {
 
   test.each([
     ['sandbox', ['t3.small', 't3a.small']],
-    ['production', ['t3.small', 't3a.small']],
+    ['production', ['c7a.medium', 'm7a.medium']],
     ['options', ['t4g.small', 'c7g.medium']],
   ] as const)(
     '%s: more than one instance type through the mixed instances policy, ecsInstanceType first (CT.AUTOSCALING.PR.6)',
@@ -1003,5 +1003,14 @@ describe('the sample app writes only to its guestbook directory (so a read-only 
       imported(source, /^os$/).some((name) => /tmpdir|\*/.test(name)),
     );
     expect(temporary).toEqual([]);
+  });
+});
+
+describe('ECS stack: production instance types encrypt traffic between instances', () => {
+  test('production: every type the group may launch is a Nitro type with encryption in transit (CT.AUTOSCALING.PR.11)', () => {
+    // the Nitro families Control Tower's rule lists that this app defaults to (m7a, c7a, c7g, m7g)
+    const overrides = only(built.production.template, 'AWS::AutoScaling::AutoScalingGroup').Properties
+      .MixedInstancesPolicy.LaunchTemplate.Overrides;
+    for (const { InstanceType } of overrides) expect(InstanceType).toMatch(/^(c7a|m7a|c7g|m7g)\./);
   });
 });

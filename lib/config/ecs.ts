@@ -1,4 +1,4 @@
-import type { CommonConfig } from './common';
+import type { CommonConfig, CpuArchitecture, Stage } from './common';
 import {
   boolean,
   instanceType,
@@ -33,6 +33,17 @@ export interface EcsConfig {
   readonly extraInstanceTypes: readonly string[];
 }
 
+/**
+ * The container instances' default types, and the sibling the group falls back to, at least as large.
+ * Production's are Nitro types that encrypt the traffic between instances, which Control Tower requires
+ * of every type a mixed instances policy names (CT.AUTOSCALING.PR.11); the sandbox's burstable pair
+ * (t3a: AMD, the same 2 vCPU and 2 GiB; no other Graviton type matches t4g.small) costs less than half.
+ */
+const DEFAULT_INSTANCE_TYPES: Record<Stage, Record<CpuArchitecture, readonly [string, string]>> = {
+  sandbox: { x86_64: ['t3.small', 't3a.small'], arm64: ['t4g.small', 'c7g.medium'] },
+  production: { x86_64: ['c7a.medium', 'm7a.medium'], arm64: ['c7g.medium', 'm7g.medium'] },
+};
+
 /** Fargate's valid CPU units -> memory (MiB) pairs, up to 4 vCPU. */
 export const FARGATE_SIZES: Sizes = {
   256: [512, 1024, 2048],
@@ -48,7 +59,7 @@ function range(from: number, to: number, step: number): number[] {
 
 export function readEcs(r: Reader, { stage, cpuArchitecture }: CommonConfig): EcsConfig {
   const production = stage === 'production';
-  const defaultInstanceType = cpuArchitecture === 'arm64' ? 't4g.small' : 't3.small';
+  const [defaultInstanceType, defaultSibling] = DEFAULT_INSTANCE_TYPES[stage][cpuArchitecture];
   const ecsInstanceType = r.read('ecsInstanceType', defaultInstanceType, instanceType);
   if (isArmInstanceType(ecsInstanceType) !== (cpuArchitecture === 'arm64')) {
     r.fail(
@@ -90,12 +101,10 @@ export function readEcs(r: Reader, { stage, cpuArchitecture }: CommonConfig): Ec
       'HTTPS needs both certificateArn and domainName',
     );
   }
-  // production controls: compute. The default type's same-size sibling (t3a: AMD, 2 vCPU, 2 GiB; no
-  // other Graviton type has t4g.small's 2 vCPU and 2 GiB: c7g.medium has its memory, 1 vCPU); another
-  // ecsInstanceType names its own.
+  // production controls: compute. The default type's sibling; another ecsInstanceType names its own.
   const extraInstanceTypes = r.read(
     'ecsExtraInstanceTypes',
-    ecsInstanceType === defaultInstanceType ? [cpuArchitecture === 'arm64' ? 'c7g.medium' : 't3a.small'] : [],
+    ecsInstanceType === defaultInstanceType ? [defaultSibling] : [],
     listWhere((item) => INSTANCE_TYPE.test(item), 'EC2 instance types such as t3a.small'),
   );
   const wrongExtra = extraInstanceTypes.filter(
