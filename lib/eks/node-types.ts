@@ -33,10 +33,11 @@ const READY_UNIT = 'signal-node-ready';
  * Every EC2 node allows IMDSv2 only, and its token answers travel one hop (CT.EC2.PR.2), not the two of
  * EKS's own managed node group template: a pod on its own network interface cannot reach the node
  * role's credentials. Nothing here needs it to: pods that call AWS have their own roles (Pod Identity),
- * the load balancer controller is told its region and VPC (lib/eks/load-balancer-controller.ts), and
- * what reads instance metadata runs in the host's network (the VPC CNI, the EFS CSI node plugin, the
- * Pod Identity agent and, since its chart runs it so, the CloudWatch agent). The sample app takes its
- * zone from the pod's topology label instead (lib/eks/sample-app-chart.ts).
+ * the load balancer controller is told its region and VPC (lib/eks/load-balancer-controller.ts), what
+ * reads instance metadata runs in the host's network (the VPC CNI, the EFS CSI node plugin, the Pod
+ * Identity agent and, since its chart runs it so, the CloudWatch agent), and the EBS CSI driver falls
+ * back to the Kubernetes API for its node's facts. The sample app takes its zone from the pod's
+ * topology label instead (lib/eks/sample-app-chart.ts).
  */
 const NODE_METADATA_HOP_LIMIT = 1;
 
