@@ -161,7 +161,7 @@ export class EcsStack extends Stack {
       const nlbUrl = sampleAppNetworkLoadBalancer(this, vpc, fargateService, policy);
       new CfnOutput(this, 'NlbUrl', { value: nlbUrl });
     }
-    // production: a WAF web ACL in front of the ALB (docs/ecs.md "Security: the edge")
+    // production: a WAF web ACL in front of the ALB (docs/ecs.md, "Security")
     if (policy.webAcl) new WebAcl(this, 'AlbWebAcl', { loadBalancer: lb.alb, policy });
   }
 }

@@ -119,6 +119,7 @@ export class EksStack extends Stack {
       fargateNamespace: SAMPLE_APP_NAMESPACE,
       serviceCidr: SERVICE_CIDR,
       kubernetesVersion: release.version.version,
+      detailedMonitoring: policy.detailedMonitoring,
     });
 
     const storage = new GuestbookStorage(this, 'Guestbook', { cluster, vpc, policy });

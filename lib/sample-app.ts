@@ -42,6 +42,8 @@ export interface SampleAppEnvironment {
   /** Only where the app's defaults (SAMPLE_APP.shutdown) are too short for the platform. */
   readonly SHUTDOWN_DRAIN_MS?: string;
   readonly SHUTDOWN_TIMEOUT_MS?: string;
+  /** Where the platform knows the zone but the app cannot ask for it (EKS pods: instance metadata is out of reach). */
+  readonly AVAILABILITY_ZONE?: string;
 }
 
 /** The sample app's image as every platform stack runs it: `repository:tag`. */

@@ -49,6 +49,12 @@ export interface StagePolicy {
    * Off in the sandbox, to keep it cheap: about $9 a month in fixed fees (docs/ecs.md).
    */
   readonly webAcl: boolean;
+  // production controls: compute
+  /**
+   * EC2 detailed monitoring (1-minute instance metrics) on every launch template (CT.EC2.PR.10): about
+   * $2.10 per instance a month (7 metrics at CloudWatch's $0.30), so the sandbox keeps 5-minute basic.
+   */
+  readonly detailedMonitoring: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -70,6 +76,8 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         endpointsInEveryAz: true,
         // production controls: the edge
         webAcl: true,
+        // production controls: compute
+        detailedMonitoring: true,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -89,5 +97,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         endpointsInEveryAz: false,
         // production controls: the edge
         webAcl: false,
+        // production controls: compute
+        detailedMonitoring: false,
       };
 }

@@ -659,3 +659,27 @@ test.each(STAGES)(
 test('without ecsPatterns in platforms there is no patterns stack', () => {
   expect(synthesize({ platforms: 'ecs' }).stacks.ecsPatterns).toBeUndefined();
 });
+
+describe('ECS patterns: production controls for the job tasks', () => {
+  const containers = (stage: Stage) =>
+    Object.values(resourcesOf(built[stage].template, 'AWS::ECS::TaskDefinition')).flatMap(
+      (task) => task.Properties.ContainerDefinitions,
+    );
+
+  test.each(STAGES)(
+    "%s: each command's container runs as the image's non-root user, with the task's memory as its hard limit (CT.ECS.PR.3, PR.7)",
+    (stage) => {
+      const all = containers(stage);
+      expect(all).toHaveLength(3);
+      for (const c of all) expect(c).toMatchObject({ User: '1000:1000', Memory: 512 });
+    },
+  );
+
+  test.each(STAGES)('%s: read-only root file system, every capability dropped, never privileged', (stage) => {
+    for (const c of containers(stage)) {
+      expect(c.ReadonlyRootFilesystem).toBe(true);
+      expect(c.LinuxParameters).toEqual({ Capabilities: { Drop: ['ALL'] } });
+      expect(c.Privileged).toBeUndefined();
+    }
+  });
+});

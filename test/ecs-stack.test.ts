@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,6 +9,7 @@ import { DEPLOYMENT_ALARM_THRESHOLDS } from '../lib/ecs/deployment-alarms';
 import { deploymentStrategyProps } from '../lib/ecs/deployment-strategy';
 import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
 import type { EcsStack } from '../lib/ecs-stack';
+import { SAMPLE_APP } from '../lib/sample-app';
 import { stagePolicy } from '../lib/stage';
 import { bareStack, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 import {
@@ -159,7 +162,7 @@ describe('ECS stack: cluster and EC2 capacity', () => {
 
   test.each(VARIANTS)('%s: IMDSv2 required, encrypted gp3 root volume', (variant) => {
     const data = resourceAt(built[variant], 'LaunchTemplate').Properties.LaunchTemplateData;
-    expect(data.MetadataOptions).toEqual({ HttpTokens: 'required' });
+    expect(data.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
     expect(data.BlockDeviceMappings).toEqual([
       { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 30, VolumeType: 'gp3' } },
     ]);
@@ -195,7 +198,8 @@ describe('ECS stack: cluster and EC2 capacity', () => {
       'echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config',
     );
     expect(
-      only(built.sandbox.template, 'AWS::AutoScaling::AutoScalingGroup').Properties.MixedInstancesPolicy,
+      only(built.sandbox.template, 'AWS::AutoScaling::AutoScalingGroup').Properties.MixedInstancesPolicy
+        .InstancesDistribution.SpotAllocationStrategy,
     ).toBeUndefined();
   });
 
@@ -1396,5 +1400,146 @@ describe('ECS stack: deployments', () => {
 
   test('rolling adds no service property: the rolling template changes only by the deployment alarms', () => {
     expect(deploymentStrategyProps({ strategy: 'rolling' })).toEqual({});
+  });
+});
+
+describe('ECS stack: production controls for tasks and instances', () => {
+  const DOCKERFILE_USER = /^USER (\d+):(\d+)$/m.exec(
+    fs.readFileSync(path.join(__dirname, '..', 'app', 'Dockerfile'), 'utf8'),
+  );
+  const containers = (variant: Variant) =>
+    Object.values(resourcesOf(built[variant].template, 'AWS::ECS::TaskDefinition')).flatMap((task) =>
+      task.Properties.ContainerDefinitions.map((c: Record<string, unknown>) => ({ task, c })),
+    );
+  const group = (variant: Variant) =>
+    only(built[variant].template, 'AWS::AutoScaling::AutoScalingGroup').Properties;
+
+  test("SAMPLE_APP.user is the image's USER, by number, and not root", () => {
+    expect(DOCKERFILE_USER?.slice(1).map(Number)).toEqual([SAMPLE_APP.user.uid, SAMPLE_APP.user.gid]);
+    expect(SAMPLE_APP.user.uid).toBeGreaterThan(0);
+  });
+
+  test.each(STAGES)("%s: every container runs as the image's non-root uid:gid (CT.ECS.PR.3)", (stage) => {
+    const users = containers(stage).map(({ c }) => c.User);
+    expect(users).toHaveLength(2);
+    expect(users).toEqual(users.map(() => `${DOCKERFILE_USER![1]}:${DOCKERFILE_USER![2]}`));
+  });
+
+  test.each(STAGES)("%s: the EFS access point's POSIX user is the containers' user", (stage) => {
+    const { PosixUser, RootDirectory } = only(built[stage].template, 'AWS::EFS::AccessPoint').Properties;
+    const [uid, gid] = (containers(stage)[0].c.User as string).split(':');
+    expect(PosixUser).toEqual({ Uid: uid, Gid: gid });
+    expect(RootDirectory.CreationInfo).toMatchObject({ OwnerUid: uid, OwnerGid: gid });
+  });
+
+  test.each(STAGES)("%s: each container's hard memory limit is the task's memory (CT.ECS.PR.7)", (stage) => {
+    for (const { c } of containers(stage)) expect(c.Memory).toBe(512);
+    const fargate = resourceAt(built[stage], 'FargateTask/TaskDefinition').Properties;
+    expect(fargate.Memory).toBe('512');
+  });
+
+  test.each(STAGES)('%s: read-only root file system, every Linux capability dropped, none added', (stage) => {
+    for (const { c } of containers(stage)) {
+      expect(c.ReadonlyRootFilesystem).toBe(true);
+      expect(c.LinuxParameters).toEqual({ Capabilities: { Drop: ['ALL'] } });
+    }
+  });
+
+  test.each(STAGES)(
+    '%s: no privileged container and no Docker security options (neither is valid on Fargate)',
+    (stage) => {
+      for (const { c } of containers(stage)) {
+        expect(c.Privileged).toBeUndefined();
+        expect(c.DockerSecurityOptions).toBeUndefined();
+      }
+    },
+  );
+
+  test('the EC2 instances refuse privileged containers whatever a task definition asks', () => {
+    const userData = JSON.stringify(
+      resourceAt(built.sandbox, 'LaunchTemplate').Properties.LaunchTemplateData,
+    );
+    expect(userData).toContain('echo ECS_DISABLE_PRIVILEGED=true >> /etc/ecs/ecs.config');
+  });
+
+  test.each([
+    ['sandbox', false],
+    ['production', true],
+  ] as const)('%s: launch template detailed monitoring per the stage (CT.EC2.PR.10)', (stage, monitoring) => {
+    expect(resourceAt(built[stage], 'LaunchTemplate').Properties.LaunchTemplateData.Monitoring).toEqual({
+      Enabled: monitoring,
+    });
+  });
+
+  test.each([
+    ['sandbox', ['t3.small', 't3a.small']],
+    ['production', ['c7a.medium', 'm7a.medium']],
+    ['options', ['t4g.small', 'c7g.medium']],
+  ] as const)(
+    '%s: more than one instance type through the mixed instances policy, ecsInstanceType first (CT.AUTOSCALING.PR.6)',
+    (variant, types) => {
+      const policy = group(variant).MixedInstancesPolicy;
+      expect(policy.LaunchTemplate.Overrides.map((o: { InstanceType: string }) => o.InstanceType)).toEqual(
+        types,
+      );
+      expect(group(variant).LaunchTemplate).toBeUndefined();
+    },
+  );
+
+  test('on demand: the types in order of preference, all on demand', () => {
+    expect(group('production').MixedInstancesPolicy.InstancesDistribution).toEqual({
+      OnDemandAllocationStrategy: 'prioritized',
+      OnDemandPercentageAboveBaseCapacity: 100,
+    });
+  });
+
+  test.each(VARIANTS)(
+    '%s: the group names the zones of its subnets, more than one (CT.AUTOSCALING.PR.1)',
+    (variant) => {
+      const { AvailabilityZones: zones, VPCZoneIdentifier: subnets } = group(variant);
+      expect(zones).toHaveLength(subnets.length);
+      expect(new Set(zones.map((zone: unknown) => JSON.stringify(zone))).size).toBe(subnets.length);
+      expect(subnets.length).toBeGreaterThan(1);
+    },
+  );
+});
+
+describe('the sample app writes only to its guestbook directory (so a read-only root file system holds)', () => {
+  const dir = path.join(__dirname, '..', 'app', 'src');
+  const sources = fs.readdirSync(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]);
+  /** What each module imports from node's file system and os modules, by name. */
+  const imported = (source: string, module: RegExp) =>
+    [...source.matchAll(/import\s*(\*\s*as\s*\w+|\{[^}]*\})\s*from\s*'(?:node:)?([\w/]+)'/g)]
+      .filter(([, , from]) => module.test(from))
+      .flatMap(([, names]) =>
+        names
+          .replace(/[{}]/g, '')
+          .split(',')
+          .map((name) => name.trim()),
+      )
+      .filter(Boolean);
+  const READ_ONLY = new Set(['stat', 'readdir', 'readFile']);
+
+  test('only app/src/guestbook.ts imports a file system call that writes (it writes under GUESTBOOK_DIR)', () => {
+    const writers = sources
+      .filter(([, source]) => imported(source, /^fs(\/promises)?$/).some((name) => !READ_ONLY.has(name)))
+      .map(([file]) => file);
+    expect(writers).toEqual(['guestbook.ts']);
+  });
+
+  test('nothing asks for a temporary directory: the container needs no scratch volume', () => {
+    const temporary = sources.filter(([, source]) =>
+      imported(source, /^os$/).some((name) => /tmpdir|\*/.test(name)),
+    );
+    expect(temporary).toEqual([]);
+  });
+});
+
+describe('ECS stack: production instance types encrypt traffic between instances', () => {
+  test('production: every type the group may launch is a Nitro type with encryption in transit (CT.AUTOSCALING.PR.11)', () => {
+    // the Nitro families Control Tower's rule lists that this app defaults to (m7a, c7a, c7g, m7g)
+    const overrides = only(built.production.template, 'AWS::AutoScaling::AutoScalingGroup').Properties
+      .MixedInstancesPolicy.LaunchTemplate.Overrides;
+    for (const { InstanceType } of overrides) expect(InstanceType).toMatch(/^(c7a|m7a|c7g|m7g)\./);
   });
 });

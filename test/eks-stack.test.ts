@@ -348,7 +348,7 @@ describe('node types', () => {
   });
 
   test.each(['sandbox', 'production', 'mixed'] as const)(
-    '%s: node groups run in private subnets from a launch template: encrypted gp3 root, IMDSv2 with hop limit 2, no user data',
+    '%s: node groups run in private subnets from a launch template: encrypted gp3 root, IMDSv2 with hop limit 1, no user data',
     (variant) => {
       const v = built[variant];
       for (const group of nodegroups(v)) {
@@ -358,7 +358,7 @@ describe('node types', () => {
         expect(template.BlockDeviceMappings).toEqual([
           { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 20, VolumeType: 'gp3' } },
         ]);
-        expect(template.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
+        expect(template.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
         // EKS merges its own bootstrap into the launch template; anything here would have to be MIME
         expect(template.UserData).toBeUndefined();
       }
@@ -391,7 +391,7 @@ describe('node types', () => {
     expect(parameter.Default).toBe(
       '/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id',
     );
-    expect(data.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
+    expect(data.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
     expect(data.BlockDeviceMappings).toEqual([
       { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 20, VolumeType: 'gp3' } },
     ]);
@@ -1060,5 +1060,78 @@ describe('rollouts: a new pod takes ALB traffic before an old one goes', () => {
         logicalIdAt(v, 'LoadBalancerController/Chart'),
       ]),
     );
+  });
+});
+
+describe('EKS: production controls for nodes and pods', () => {
+  const launchTemplates = (v: Built) =>
+    Object.values(resourcesOf(v.template, 'AWS::EC2::LaunchTemplate')).map(
+      (t) => t.Properties.LaunchTemplateData,
+    );
+  const deployment = (v: Built) =>
+    object((v.stack as EksStack).sampleAppChart, 'Deployment').spec.template.spec;
+
+  test.each(['sandbox', 'production', 'mixed', 'selfManaged'] as const)(
+    "%s: every node's instance metadata answers one hop only: no pod reaches the node role (CT.EC2.PR.2)",
+    (variant) => {
+      const templates = launchTemplates(built[variant]);
+      expect(templates.length).toBeGreaterThan(0);
+      for (const data of templates) expect(data.MetadataOptions.HttpPutResponseHopLimit).toBe(1);
+    },
+  );
+
+  test.each([
+    ['sandbox', false],
+    ['production', true],
+    ['selfManaged', true],
+  ] as const)(
+    '%s: node launch templates with detailed monitoring per the stage (CT.EC2.PR.10)',
+    (variant, on) => {
+      for (const data of launchTemplates(built[variant])) expect(data.Monitoring).toEqual({ Enabled: on });
+    },
+  );
+
+  test.each(['mixed', 'selfManaged'] as const)(
+    '%s: the self-managed group names the zones of its subnets (CT.AUTOSCALING.PR.1)',
+    (variant) => {
+      const { AvailabilityZones: zones, VPCZoneIdentifier: subnets } = selfManaged(built[variant]).group
+        .Properties;
+      expect(new Set(zones.map((zone: unknown) => JSON.stringify(zone))).size).toBe(subnets.length);
+      expect(subnets.length).toBeGreaterThan(1);
+    },
+  );
+
+  test("the app learns its zone from the pod's topology label, since instance metadata is out of reach", () => {
+    expect(deployment(built.sandbox).containers[0].env).toContainEqual({
+      name: 'AVAILABILITY_ZONE',
+      valueFrom: { fieldRef: { fieldPath: "metadata.labels['topology.kubernetes.io/zone']" } },
+    });
+  });
+
+  test('the pod as a whole runs under the runtime default seccomp profile, as its container does', () => {
+    const pod = deployment(built.sandbox);
+    expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(pod.containers[0].securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+  });
+
+  test('no container of the pod is privileged, may escalate, keeps a capability or writes its root file system', () => {
+    for (const c of deployment(built.sandbox).containers) {
+      expect(c.securityContext).toMatchObject({
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(c.securityContext.capabilities.add).toBeUndefined();
+    }
+  });
+});
+
+describe('EKS: the namespace enforces the restricted Pod Security Standard', () => {
+  test("Pod Security Admission's restricted profile is enforced on the sample app's namespace", () => {
+    const [namespace] = JSON.parse(
+      resourceAt(built.sandbox, 'Cluster/SampleAppNamespace').Properties.Manifest,
+    );
+    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
   });
 });

@@ -260,3 +260,16 @@ describe('ECS Express Mode stack', () => {
     expect(synthesized[stage].template.toJSON()).toMatchSnapshot();
   });
 });
+
+describe('Express Mode: what the template controls of the tasks', () => {
+  test.each(STAGES)(
+    "%s: no task definition of ours: ECS builds it from the primary container, which runs as the image's USER",
+    (stage) => {
+      const { template } = synthesized[stage];
+      template.resourceCountIs('AWS::ECS::TaskDefinition', 0);
+      // the Express API takes an image, port, command, environment, secrets and logs: no user,
+      // read-only root file system or capabilities to set
+      expect(service(template).PrimaryContainer.User).toBeUndefined();
+    },
+  );
+});

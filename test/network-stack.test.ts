@@ -134,3 +134,16 @@ describe('network stack', () => {
     expect(templates[stage].toJSON()).toMatchSnapshot();
   });
 });
+
+describe('network stack: the NAT instance is a sandbox finding only', () => {
+  test('production has no EC2 instance: the NAT instance rules (CT.EC2.PR.8, PR.13, PR.19) have nothing to judge', () => {
+    templates.production.resourceCountIs('AWS::EC2::Instance', 0);
+  });
+
+  test('sandbox: the NAT instance keeps its cheap choices: a public IP of its own, basic monitoring, a t4g type', () => {
+    const nat = only(templates.sandbox, 'AWS::EC2::Instance').Properties;
+    expect(nat.NetworkInterfaces[0].AssociatePublicIpAddress).toBe(true);
+    expect(nat.Monitoring).toBeUndefined();
+    expect(nat.InstanceType).toBe('t4g.nano');
+  });
+});

@@ -8,3 +8,10 @@ describe('stage policy', () => {
     expect(stagePolicy('production', 'x86_64').fargateSpot).toBe(false);
   });
 });
+
+describe('stage policy: production controls for compute', () => {
+  test('EC2 detailed monitoring: production only, for its price per instance', () => {
+    expect(stagePolicy('production', 'x86_64').detailedMonitoring).toBe(true);
+    expect(stagePolicy('sandbox', 'x86_64').detailedMonitoring).toBe(false);
+  });
+});

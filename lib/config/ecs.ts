@@ -1,10 +1,12 @@
-import type { CommonConfig } from './common';
+import type { CommonConfig, CpuArchitecture, Stage } from './common';
 import {
   boolean,
   instanceType,
   integer,
   Invalid,
+  INSTANCE_TYPE,
   isArmInstanceType,
+  listWhere,
   matching,
   oneOf,
   type Parser,
@@ -28,6 +30,12 @@ export interface EcsConfig {
   readonly nlb: boolean;
   /** How a new task definition reaches production: lib/ecs/deployment-strategy.ts, docs/ecs.md "Deployments". */
   readonly deployment: EcsDeployment;
+  // production controls: compute
+  /**
+   * Instance types the Auto Scaling group may launch when `instanceType` has no capacity (or, with
+   * Spot, draws from as well): the same size and CPU architecture.
+   */
+  readonly extraInstanceTypes: readonly string[];
 }
 
 /** ECS's deployment strategies (the service's `deploymentConfiguration.strategy`), by their config names. */
@@ -120,6 +128,17 @@ function readDeployment(r: Reader): EcsDeployment {
   }
 }
 
+/**
+ * The container instances' default types, and the sibling the group falls back to, at least as large.
+ * Production's are Nitro types that encrypt the traffic between instances, which Control Tower requires
+ * of every type a mixed instances policy names (CT.AUTOSCALING.PR.11); the sandbox's burstable pair
+ * (t3a: AMD, the same 2 vCPU and 2 GiB; no other Graviton type matches t4g.small) costs less than half.
+ */
+const DEFAULT_INSTANCE_TYPES: Record<Stage, Record<CpuArchitecture, readonly [string, string]>> = {
+  sandbox: { x86_64: ['t3.small', 't3a.small'], arm64: ['t4g.small', 'c7g.medium'] },
+  production: { x86_64: ['c7a.medium', 'm7a.medium'], arm64: ['c7g.medium', 'm7g.medium'] },
+};
+
 /** Fargate's valid CPU units -> memory (MiB) pairs, up to 4 vCPU. */
 export const FARGATE_SIZES: Sizes = {
   256: [512, 1024, 2048],
@@ -135,7 +154,7 @@ function range(from: number, to: number, step: number): number[] {
 
 export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: CommonConfig): EcsConfig {
   const production = stage === 'production';
-  const defaultInstanceType = cpuArchitecture === 'arm64' ? 't4g.small' : 't3.small';
+  const [defaultInstanceType, defaultSibling] = DEFAULT_INSTANCE_TYPES[stage][cpuArchitecture];
   const ecsInstanceType = r.read('ecsInstanceType', defaultInstanceType, instanceType);
   if (isArmInstanceType(ecsInstanceType) !== (cpuArchitecture === 'arm64')) {
     r.fail(
@@ -203,6 +222,21 @@ export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: C
       `got a certificate in ${certificateRegion}; an ALB uses ACM certificates of its own region (region=${env.region}): request or import one there`,
     );
   }
+  // production controls: compute. The default type's sibling; another ecsInstanceType names its own.
+  const extraInstanceTypes = r.read(
+    'ecsExtraInstanceTypes',
+    ecsInstanceType === defaultInstanceType ? [defaultSibling] : [],
+    listWhere((item) => INSTANCE_TYPE.test(item), 'EC2 instance types such as t3a.small'),
+  );
+  const wrongExtra = extraInstanceTypes.filter(
+    (type) => type === ecsInstanceType || isArmInstanceType(type) !== (cpuArchitecture === 'arm64'),
+  );
+  if (wrongExtra.length > 0) {
+    r.fail(
+      'ecsExtraInstanceTypes',
+      `got ${wrongExtra.join(', ')}; allowed: types other than ecsInstanceType (${ecsInstanceType}) that run ${cpuArchitecture} images (cpuArchitecture=${cpuArchitecture})`,
+    );
+  }
   return {
     instanceType: ecsInstanceType,
     spot: r.read('ecsSpot', false, boolean),
@@ -217,5 +251,6 @@ export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: C
     domainName,
     nlb: r.read('ecsNlb', false, boolean),
     deployment: readDeployment(r),
+    extraInstanceTypes,
   };
 }

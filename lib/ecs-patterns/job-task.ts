@@ -5,10 +5,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { addGuestbookVolume, type EfsGuestbook } from '../ecs/guestbook-volume';
+import { hardenedContainer } from '../ecs/hardened-container';
 import type { SampleAppEnvironment, SampleAppImage } from '../sample-app';
 
 /** The sample image's commands besides `serve` (app/src/main.ts). */
 export type JobCommand = 'summarize-object' | 'prune' | 'worker';
+
+const JOB_MEMORY_MIB = 512;
 
 export interface JobTaskProps {
   readonly vpc: ec2.IVpc;
@@ -52,7 +55,7 @@ export class JobTask extends Construct {
       executionRole,
       // the smallest Fargate task: these commands stream, count and write small files
       cpu: 256,
-      memoryLimitMiB: 512,
+      memoryLimitMiB: JOB_MEMORY_MIB,
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
         cpuArchitecture:
@@ -64,7 +67,8 @@ export class JobTask extends Construct {
       command: [command],
       environment: { IMAGE_VERSION: image.tag, ...props.environment } satisfies SampleAppEnvironment,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: command }),
-      readonlyRootFilesystem: true,
+      // non-root, read-only, no capabilities; the one container may use the whole task's memory
+      ...hardenedContainer(this, JOB_MEMORY_MIB),
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

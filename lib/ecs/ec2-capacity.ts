@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { nameAvailabilityZones } from '../auto-scaling-zones';
 import type { CpuArchitecture, EcsConfig } from '../config';
 import type { StagePolicy } from '../stage';
 
@@ -45,6 +46,8 @@ export function ec2CapacityProvider(
   userData.addCommands(
     // awsvpc tasks have their own task roles: keep them away from the instance's credentials
     'echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config',
+    // no task definition can start a privileged container here (lib/ecs/hardened-container.ts)
+    'echo ECS_DISABLE_PRIVILEGED=true >> /etc/ecs/ecs.config',
     // on the two-minute Spot interruption notice, drain the instance so tasks move first
     ...(config.spot ? ['echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config'] : []),
   );
@@ -57,7 +60,14 @@ export function ec2CapacityProvider(
       vpc,
       description: 'ECS container instances: no inbound; outbound to ECS, ECR and CloudWatch',
     }),
+    // IMDSv2 only, and its token answers travel one hop (CT.EC2.PR.2): the ECS agent and the host reach
+    // instance metadata, a container behind its own network interface does not. Tasks need none of it:
+    // they get their task role's credentials from the ECS agent's endpoint (169.254.170.2), not the
+    // instance role's; ECS_AWSVPC_BLOCK_IMDS above blocks even IMDSv1-style requests from awsvpc tasks.
     requireImdsv2: true,
+    httpPutResponseHopLimit: 1,
+    // 1-minute instance metrics, per the stage (CT.EC2.PR.10)
+    detailedMonitoring: policy.detailedMonitoring,
     blockDevices: [
       {
         deviceName: '/dev/xvda',
@@ -66,25 +76,41 @@ export function ec2CapacityProvider(
     ],
   });
 
+  // More than one instance type (CT.AUTOSCALING.PR.6): on demand, the first that EC2 has capacity
+  // for, in the order listed; Spot, any of them, from the pools least likely to be interrupted.
+  const instanceTypes = [config.instanceType, ...config.extraInstanceTypes];
+  const mixed = config.spot || instanceTypes.length > 1;
   const autoScalingGroup = new autoscaling.AutoScalingGroup(scope, 'AutoScalingGroup', {
     vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     minCapacity: config.asgMinCapacity,
     maxCapacity: config.asgMaxCapacity,
-    ...(config.spot
+    ...(mixed
       ? {
           mixedInstancesPolicy: {
             launchTemplate,
-            instancesDistribution: {
-              onDemandBaseCapacity: 0,
-              onDemandPercentageAboveBaseCapacity: 0,
-              spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
-            },
+            launchTemplateOverrides: instanceTypes.map((type) => ({
+              instanceType: new ec2.InstanceType(type),
+            })),
+            instancesDistribution: config.spot
+              ? {
+                  onDemandBaseCapacity: 0,
+                  onDemandPercentageAboveBaseCapacity: 0,
+                  spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+                }
+              : {
+                  onDemandPercentageAboveBaseCapacity: 100,
+                  onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+                },
           },
         }
       : { launchTemplate }),
   });
-  if (config.spot) {
+  nameAvailabilityZones(
+    autoScalingGroup,
+    vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }),
+  );
+  if (mixed) {
     Validations.of(autoScalingGroup).acknowledge({
       id: 'AwsSolutions-EC26',
       reason:

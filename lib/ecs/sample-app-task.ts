@@ -9,6 +9,7 @@ import {
   type SampleAppImage,
   type SampleAppShutdown,
 } from '../sample-app';
+import { hardenedContainer } from './hardened-container';
 
 /** Where the task runs: an EC2 instance of our capacity provider, or Fargate. */
 export type EcsLaunchType = 'ec2' | 'fargate';
@@ -83,7 +84,8 @@ export class SampleAppTask extends Construct {
     this.container = this.taskDefinition.addContainer('SampleApp', {
       image: ecs.ContainerImage.fromEcrRepository(image.repository, image.tag),
       cpu: props.cpu,
-      memoryLimitMiB: props.memoryMiB,
+      // non-root, read-only, no capabilities, and the task's memory as the container's hard limit
+      ...hardenedContainer(this, props.memoryMiB),
       portMappings: [{ containerPort: SAMPLE_APP.port, name: 'http' }],
       environment: {
         IMAGE_VERSION: image.tag,
@@ -93,8 +95,6 @@ export class SampleAppTask extends Construct {
       stopTimeout: Duration.seconds(shutdown.timeoutSeconds + SAMPLE_APP.stopMarginSeconds),
       secrets: props.secrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: launchType }),
-      // the app writes only to the guestbook volume
-      readonlyRootFilesystem: true,
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
+import { nameAvailabilityZones } from '../auto-scaling-zones';
 import type { CpuArchitecture, EksConfig } from '../config';
 import { acknowledgeManagedPolicies } from './findings';
 
@@ -29,10 +30,16 @@ const NODE_READY_TIMEOUT = Duration.minutes(15);
 const READY_UNIT = 'signal-node-ready';
 
 /**
- * Every EC2 node allows IMDSv2 only, with hop limit 2 as in EKS's own managed node group template:
- * pods (the sample app, the CloudWatch agent) read the node's zone from instance metadata.
+ * Every EC2 node allows IMDSv2 only, and its token answers travel one hop (CT.EC2.PR.2), not the two of
+ * EKS's own managed node group template: a pod on its own network interface cannot reach the node
+ * role's credentials. Nothing here needs it to: pods that call AWS have their own roles (Pod Identity),
+ * the load balancer controller is told its region and VPC (lib/eks/load-balancer-controller.ts), what
+ * reads instance metadata runs in the host's network (the VPC CNI, the EFS CSI node plugin, the Pod
+ * Identity agent and, since its chart runs it so, the CloudWatch agent), and the EBS CSI driver falls
+ * back to the Kubernetes API for its node's facts. The sample app takes its zone from the pod's
+ * topology label instead (lib/eks/sample-app-chart.ts).
  */
-const NODE_METADATA_HOP_LIMIT = 2;
+const NODE_METADATA_HOP_LIMIT = 1;
 
 export interface ComputeProps {
   readonly cluster: eks.Cluster;
@@ -45,6 +52,8 @@ export interface ComputeProps {
   readonly serviceCidr: string;
   /** Picks the self-managed nodes' AMI: `/aws/service/eks/optimized-ami/<version>/...`. */
   readonly kubernetesVersion: string;
+  /** EC2 detailed monitoring on every node's launch template (the stage policy's). */
+  readonly detailedMonitoring: boolean;
 }
 
 /**
@@ -89,7 +98,9 @@ function addNodeGroup(
   instanceTypes: readonly string[],
 ): eks.Nodegroup {
   const { cluster, config } = props;
-  const launchTemplate = nodeLaunchTemplate(cluster, `${id}NodeLaunchTemplate`);
+  const launchTemplate = nodeLaunchTemplate(cluster, `${id}NodeLaunchTemplate`, {
+    detailedMonitoring: props.detailedMonitoring,
+  });
   return cluster.addNodegroupCapacity(id, {
     capacityType,
     instanceTypes: instanceTypes.map((type) => new ec2.InstanceType(type)),
@@ -109,7 +120,7 @@ function addNodeGroup(
   });
 }
 
-/** Every EC2 node's launch template: an encrypted gp3 root volume, IMDSv2 only with hop limit 2. */
+/** Every EC2 node's launch template: an encrypted gp3 root volume, IMDSv2 only with hop limit 1. */
 function nodeLaunchTemplate(
   scope: Construct,
   id: string,
@@ -175,6 +186,7 @@ function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup 
     }),
   );
   const launchTemplate = nodeLaunchTemplate(cluster, 'SelfManagedNodeLaunchTemplate', {
+    detailedMonitoring: props.detailedMonitoring,
     machineImage: ec2.MachineImage.fromSsmParameter(
       `/aws/service/eks/optimized-ami/${props.kubernetesVersion}/amazon-linux-2023/${props.cpuArchitecture === 'arm64' ? 'arm64' : 'x86_64'}/standard/recommended/image_id`,
     ),
@@ -216,6 +228,7 @@ function addSelfManagedNodes(props: ComputeProps): autoscaling.AutoScalingGroup 
     // the group is created once its nodes are up: what needs nodes (CoreDNS, the charts) waits for it
     signals: autoscaling.Signals.waitForMinCapacity({ timeout: NODE_READY_TIMEOUT }),
   });
+  nameAvailabilityZones(nodes, cluster.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }));
   // instances that boot before their role's access entry exists cannot join
   nodes.node.addDependency(access);
   userData.addPart(ec2.MultipartBody.fromUserData(readinessSignal(nodes)));

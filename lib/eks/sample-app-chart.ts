@@ -7,6 +7,9 @@ import { ALB_INGRESS_CLASS } from './load-balancer-controller';
 /** Long enough for the load balancer controller to take the pod's target out of the ALB. */
 const PRE_STOP_SLEEP_SECONDS = 15;
 
+/** The well-known label of a node's (and, once bound, a pod's) availability zone. */
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
 /** The sample app's namespace; with the `fargate` node type, the Fargate profile selects it. */
 export const SAMPLE_APP_NAMESPACE = 'sample-app';
 /** The name of its Deployment, Service, Ingress, autoscaler and disruption budget. */
@@ -27,7 +30,12 @@ export class SampleAppNamespaceChart extends Chart {
         name: SAMPLE_APP_NAMESPACE,
         // the load balancer controller holds a new pod's readiness until the ALB finds it healthy, so a
         // rolling update never has fewer healthy targets than ready pods
-        labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
+        labels: {
+          'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
+          // Pod Security Admission refuses any pod here that the restricted profile forbids (root,
+          // privilege escalation, capabilities, host namespaces, no seccomp profile)
+          'pod-security.kubernetes.io/enforce': 'restricted',
+        },
       },
     });
   }
@@ -112,6 +120,13 @@ export class SampleAppChart extends Chart {
             // downward API: the app shows its pod and tells Fargate (nodes named fargate-...) from EC2
             NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
             POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+            // The node's zone, for the page: the nodes' hop limit of 1 keeps pods from instance metadata.
+            // Kubernetes copies the zone label onto each pod as it binds it to a node (Pod Topology
+            // Labels, beta since 1.35); without it the value is empty and the app asks instance
+            // metadata, then shows the zone as unknown.
+            AVAILABILITY_ZONE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_LABEL, {
+              key: ZONE_LABEL,
+            }),
           },
           // startup gates the other two: up to 2 x startupSeconds to answer once, then readiness decides
           // whether the pod gets traffic and liveness whether it is restarted
@@ -164,6 +179,11 @@ export class SampleAppChart extends Chart {
     // as it sends SIGTERM, not before: a preStop sleep keeps the app serving normally until the ALB has
     // stopped sending, then SIGTERM starts its drain. Kubernetes' own sleep action (1.30+; the image
     // would otherwise need a `sleep` binary), which cdk8s-plus does not type yet.
+    // seccomp's RuntimeDefault for the whole pod too, so a container added later starts confined (the
+    // pod securityContext has the field since Kubernetes 1.19; cdk8s-plus types it on containers only)
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    );
     ApiObject.of(deployment).addJsonPatch(
       JsonPatch.add('/spec/template/spec/containers/0/lifecycle', {
         preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } },

@@ -13,6 +13,11 @@ export const NAT_READY_TIMEOUT = Duration.minutes(10);
  * Our own user data replaces CDK's default, whose bare `yum install iptables-services` fails now and
  * then on AL2023 while boot-time dnf jobs hold the package lock (aws/aws-cdk#36717): the instance
  * then runs but forwards nothing, and every stack behind it times out waiting for its tasks.
+ *
+ * Three Control Tower rules fail on it, and stay sandbox findings (production uses NAT gateways and has
+ * no instance): a NAT instance needs a public IP of its own (CT.EC2.PR.8); detailed monitoring
+ * (CT.EC2.PR.13) would add ~$2.10 a month to a ~$3 instance; and the Nitro types with encryption in
+ * transit between instances (CT.EC2.PR.19) start at c6gn.medium, the price of the NAT gateway this avoids.
  */
 export function natInstanceProvider(userData: ec2.UserData): ec2.NatInstanceProviderV2 {
   return ec2.NatProvider.instanceV2({
