@@ -11,8 +11,13 @@ export const METRICS_NAMESPACE = 'ContainersOnAws/SampleApp';
 export const METRIC_NAMES = {
   /** Guestbook entries added, through the form or the API. */
   guestbookWrites: 'GuestbookWrites',
-  /** From the request's first byte to the response's last, per route, in milliseconds. */
+  /**
+   * From the request's first byte to the response's last, in milliseconds, by route and for all
+   * routes together. Its sample count is the number of requests answered.
+   */
   requestLatency: 'RequestLatency',
+  /** Answers with a 5xx status. */
+  serverErrors: 'ServerErrors',
 } as const;
 
 export const DIMENSION_NAMES = { platform: 'Platform', route: 'Route' } as const;
@@ -23,17 +28,22 @@ export const DIMENSION_NAMES = { platform: 'Platform', route: 'Route' } as const
  */
 export const OTHER_ROUTE = 'other';
 
-/** A MetricDirective per metric: latency by platform and route, writes by platform. */
+/**
+ * A MetricDirective per metric: latency by platform and route and by platform alone (two metrics
+ * from one value), writes and errors by platform.
+ */
 const LATENCY = {
   Namespace: METRICS_NAMESPACE,
-  Dimensions: [[DIMENSION_NAMES.platform, DIMENSION_NAMES.route]],
+  Dimensions: [[DIMENSION_NAMES.platform, DIMENSION_NAMES.route], [DIMENSION_NAMES.platform]],
   Metrics: [{ Name: METRIC_NAMES.requestLatency, Unit: 'Milliseconds' }],
 };
-const WRITES = {
+const byPlatform = (name: string) => ({
   Namespace: METRICS_NAMESPACE,
   Dimensions: [[DIMENSION_NAMES.platform]],
-  Metrics: [{ Name: METRIC_NAMES.guestbookWrites, Unit: 'Count' }],
-};
+  Metrics: [{ Name: name, Unit: 'Count' }],
+});
+const WRITES = byPlatform(METRIC_NAMES.guestbookWrites);
+const ERRORS = byPlatform(METRIC_NAMES.serverErrors);
 
 export interface RequestMetrics {
   /** The platform id the app detected (app/src/platform.ts). */
@@ -41,6 +51,7 @@ export interface RequestMetrics {
   /** A route the app serves, or OTHER_ROUTE. */
   readonly route: string;
   readonly latencyMs: number;
+  readonly status: number;
   /** Whether the request added a guestbook entry. */
   readonly guestbookWrite: boolean;
 }
@@ -50,11 +61,16 @@ export interface RequestMetrics {
  * as a member of the root node, where the directives point.
  */
 export function requestMetricFields(metrics: RequestMetrics, now = Date.now()): Record<string, unknown> {
+  const failed = metrics.status >= 500;
+  const directives = [LATENCY];
+  if (metrics.guestbookWrite) directives.push(WRITES);
+  if (failed) directives.push(ERRORS);
   return {
-    _aws: { Timestamp: now, CloudWatchMetrics: metrics.guestbookWrite ? [LATENCY, WRITES] : [LATENCY] },
+    _aws: { Timestamp: now, CloudWatchMetrics: directives },
     [DIMENSION_NAMES.platform]: metrics.platform,
     [DIMENSION_NAMES.route]: metrics.route,
     [METRIC_NAMES.requestLatency]: metrics.latencyMs,
     ...(metrics.guestbookWrite ? { [METRIC_NAMES.guestbookWrites]: 1 } : {}),
+    ...(failed ? { [METRIC_NAMES.serverErrors]: 1 } : {}),
   };
 }

@@ -140,6 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
                 platform,
                 route: Object.hasOwn(routes, path) ? path : OTHER_ROUTE,
                 latencyMs: ms,
+                status: response.statusCode,
                 guestbookWrite: wrote.has(request),
               })
             : { aborted: true }),

@@ -80,9 +80,9 @@ const directives = (fields: Record<string, unknown>) =>
     .CloudWatchMetrics;
 
 describe('requestMetricFields', () => {
-  const read = { platform: 'eks-ec2', route: '/', latencyMs: 12.5, guestbookWrite: false };
+  const read = { platform: 'eks-ec2', route: '/', latencyMs: 12.5, status: 200, guestbookWrite: false };
 
-  test('a request: its latency in milliseconds, by platform and route, as a valid EMF document', () => {
+  test('a request: its latency in milliseconds, by platform and route and by platform, as a valid EMF document', () => {
     const fields = requestMetricFields(read, 1_700_000_000_000);
 
     expect(emfViolations(JSON.stringify(fields))).toEqual([]);
@@ -92,7 +92,7 @@ describe('requestMetricFields', () => {
         CloudWatchMetrics: [
           {
             Namespace: METRICS_NAMESPACE,
-            Dimensions: [[DIMENSION_NAMES.platform, DIMENSION_NAMES.route]],
+            Dimensions: [[DIMENSION_NAMES.platform, DIMENSION_NAMES.route], [DIMENSION_NAMES.platform]],
             Metrics: [{ Name: METRIC_NAMES.requestLatency, Unit: 'Milliseconds' }],
           },
         ],
@@ -113,6 +113,19 @@ describe('requestMetricFields', () => {
       Metrics: [{ Name: METRIC_NAMES.guestbookWrites, Unit: 'Count' }],
     });
     expect(fields[METRIC_NAMES.guestbookWrites]).toBe(1);
+    expect(fields).not.toHaveProperty(METRIC_NAMES.serverErrors);
+  });
+
+  test('a 5xx answer adds a server error, by platform only', () => {
+    const fields = requestMetricFields({ ...read, status: 503 });
+
+    expect(emfViolations(JSON.stringify(fields))).toEqual([]);
+    expect(directives(fields)[1]).toEqual({
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [[DIMENSION_NAMES.platform]],
+      Metrics: [{ Name: METRIC_NAMES.serverErrors, Unit: 'Count' }],
+    });
+    expect(fields[METRIC_NAMES.serverErrors]).toBe(1);
   });
 
   test('the validator catches what the specification forbids', () => {
@@ -121,6 +134,8 @@ describe('requestMetricFields', () => {
 
     expect(emfViolations(`x${JSON.stringify(fields)}`)).toContain('not JSON');
     expect(emfViolations(JSON.stringify(broken))).toEqual([
+      // once per DimensionSet that names it
+      'dimension Platform: no string member',
       'dimension Platform: no string member',
       'metric RequestLatency: no number member',
     ]);
