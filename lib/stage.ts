@@ -43,6 +43,12 @@ export interface StagePolicy {
   readonly fargateSpot: boolean;
   /** Interface endpoints in every AZ's private subnet, or (cheaper) in one. */
   readonly endpointsInEveryAz: boolean;
+  // debug access and observability
+  /**
+   * ECS Exec (a shell in a running container, through SSM) unless config `ecsExec` says otherwise.
+   * Off in production: a shell there is a change nobody reviewed; turn it on for an incident.
+   */
+  readonly ecsExec: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -62,6 +68,8 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(120),
         fargateSpot: false,
         endpointsInEveryAz: true,
+        // debug access and observability
+        ecsExec: false,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -79,5 +87,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(30),
         fargateSpot: cpuArchitecture === 'x86_64',
         endpointsInEveryAz: false,
+        // debug access and observability
+        ecsExec: true,
       };
 }

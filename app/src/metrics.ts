@@ -28,16 +28,22 @@ export const DIMENSION_NAMES = { platform: 'Platform', route: 'Route' } as const
  */
 export const OTHER_ROUTE = 'other';
 
+interface MetricDirective {
+  Namespace: string;
+  Dimensions: string[][];
+  Metrics: { Name: string; Unit: 'Milliseconds' | 'Count' }[];
+}
+
 /**
  * A MetricDirective per metric: latency by platform and route and by platform alone (two metrics
  * from one value), writes and errors by platform.
  */
-const LATENCY = {
+const LATENCY: MetricDirective = {
   Namespace: METRICS_NAMESPACE,
   Dimensions: [[DIMENSION_NAMES.platform, DIMENSION_NAMES.route], [DIMENSION_NAMES.platform]],
   Metrics: [{ Name: METRIC_NAMES.requestLatency, Unit: 'Milliseconds' }],
 };
-const byPlatform = (name: string) => ({
+const byPlatform = (name: string): MetricDirective => ({
   Namespace: METRICS_NAMESPACE,
   Dimensions: [[DIMENSION_NAMES.platform]],
   Metrics: [{ Name: name, Unit: 'Count' }],

@@ -23,6 +23,8 @@ export interface EcsConfig {
   readonly certificateArn?: string;
   readonly domainName?: string;
   readonly nlb: boolean;
+  /** ECS Exec on both services; undefined: the stage decides (StagePolicy.ecsExec). */
+  readonly ecsExec?: boolean;
 }
 
 /** Fargate's valid CPU units -> memory (MiB) pairs, up to 4 vCPU. */
@@ -95,5 +97,6 @@ export function readEcs(r: Reader, { stage, cpuArchitecture }: CommonConfig): Ec
     certificateArn,
     domainName,
     nlb: r.read('ecsNlb', false, boolean),
+    ecsExec: r.optional('ecsExec', boolean),
   };
 }
