@@ -3,9 +3,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { Alerts } from './alerts';
 import type { EcsConfig } from './config';
 import { sampleAppSettings } from './ecs/app-settings';
 import { ec2CapacityProvider } from './ecs/ec2-capacity';
+import { observeEcs } from './ecs/dashboard';
+import { EcsExec } from './ecs/exec';
 import { addGuestbookVolume, EfsGuestbook, sampleAppGuestbook } from './ecs/guestbook-volume';
 import {
   FARGATE_SPOT_SHUTDOWN,
@@ -35,16 +38,25 @@ export class EcsStack extends Stack {
   readonly cluster: ecs.ICluster;
   /** The shared guestbook; mount it into another task definition with `addGuestbookVolume`. */
   readonly guestbook: EfsGuestbook;
+  /** Where this stack's alarms publish; the deployment alarms join with `alerts.notifyOn(alarm)`. */
+  readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: EcsStackProps) {
     super(scope, id, props);
     const { ecs: config, policy, vpc, image } = props;
 
     // The cluster. Container Insights: cluster, service and task metrics, per the stage.
+    // ECS Exec: per the stage unless `ecsExec` says otherwise; the cluster says where sessions are logged.
+    const exec = new EcsExec(this, config.ecsExec ?? policy.ecsExec, policy);
     const cluster = insightsCluster(
       this,
       'Cluster',
-      { vpc, containerInsightsV2: policy.containerInsights, enableFargateCapacityProviders: true },
+      {
+        vpc,
+        containerInsightsV2: policy.containerInsights,
+        enableFargateCapacityProviders: true,
+        executeCommandConfiguration: exec.configuration,
+      },
       policy,
     );
     this.cluster = cluster;
@@ -69,7 +81,14 @@ export class EcsStack extends Stack {
       CrossStackReferences.of(shared).produce(ReferenceStrength.STRONG);
     }
 
-    const bothTasks = { image, cpu: config.taskCpu, memoryMiB: config.taskMemoryMiB, logGroup, secrets };
+    const bothTasks = {
+      image,
+      cpu: config.taskCpu,
+      memoryMiB: config.taskMemoryMiB,
+      logGroup,
+      secrets,
+      ecsExec: exec.enabled,
+    };
     const ec2Task = new SampleAppTask(this, 'Ec2Task', { ...bothTasks, launchType: 'ec2' });
     const fargateTask = new SampleAppTask(this, 'FargateTask', {
       ...bothTasks,
@@ -78,9 +97,10 @@ export class EcsStack extends Stack {
     });
     for (const task of [ec2Task, fargateTask]) {
       addGuestbookVolume(task.taskDefinition, task.container, this.guestbook);
+      exec.acknowledgeGrants(task.taskDefinition.taskRole);
     }
 
-    const deployment = rollingDeployment(cluster);
+    const deployment = { ...rollingDeployment(cluster), enableExecuteCommand: exec.enabled };
     const ec2Service = new ecs.Ec2Service(this, 'Ec2Service', {
       ...deployment,
       taskDefinition: ec2Task.taskDefinition,
@@ -133,5 +153,22 @@ export class EcsStack extends Stack {
       const nlbUrl = sampleAppNetworkLoadBalancer(this, vpc, fargateService, policy);
       new CfnOutput(this, 'NlbUrl', { value: nlbUrl });
     }
+
+    // Observability: alarms to the alerts topic, one dashboard (its URL: output DashboardUrl)
+    this.alerts = new Alerts(this, 'Alerts', { policy });
+    observeEcs(this, {
+      alb: lb.alb,
+      services: [
+        { platform: 'ecs-ec2', service: ec2Service, targetGroup: lb.ec2Target },
+        { platform: 'ecs-fargate', service: fargateService, targetGroup: lb.fargateTarget },
+      ],
+      fileSystem,
+      alerts: this.alerts,
+    });
+    // Debug access: what `aws ecs execute-command` needs (docs/ecs.md, "Debug access")
+    new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'Ec2ServiceName', { value: ec2Service.serviceName });
+    new CfnOutput(this, 'FargateServiceName', { value: fargateService.serviceName });
+    if (exec.logGroup) new CfnOutput(this, 'ExecSessionLogGroup', { value: exec.logGroup.logGroupName });
   }
 }
