@@ -92,7 +92,8 @@ export interface DashboardMetrics {
   readonly healthyTargets?: cloudwatch.IMetric[];
   readonly running: cloudwatch.IMetric[];
   readonly utilization: cloudwatch.IMetric[];
-  readonly guestbookWrites: cloudwatch.IMetric[];
+  /** Absent where no volume is mounted (App Runner). */
+  readonly guestbookWrites?: cloudwatch.IMetric[];
   /** The guestbook's file system, where the platform mounts one. */
   readonly fileSystem?: efs.IFileSystem;
 }
@@ -128,12 +129,12 @@ export class PlatformDashboard extends Construct {
         ],
         [
           graph(
-            metrics.healthyTargets ? 'Healthy targets | running' : 'Running',
+            metrics.healthyTargets ? 'Running | healthy targets' : 'Running',
             metrics.running,
             metrics.healthyTargets,
           ),
           graph('CPU and memory (%)', metrics.utilization),
-          graph('Guestbook writes', metrics.guestbookWrites),
+          ...(metrics.guestbookWrites ? [graph('Guestbook writes', metrics.guestbookWrites)] : []),
         ],
         storage,
       ],

@@ -33,6 +33,8 @@ describe('ecsExec', () => {
   });
 
   test('anything but a boolean is refused, naming the key, the value and what is allowed', () => {
-    expect(problems({ platforms: 'ecs', ecsExec: 'yes' })).toEqual(['ecsExec: got "yes"; allowed: true or false']);
+    expect(problems({ platforms: 'ecs', ecsExec: 'yes' })).toEqual([
+      'ecsExec: got "yes"; allowed: true or false',
+    ]);
   });
 });

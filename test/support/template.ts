@@ -108,15 +108,23 @@ export function dashboardBody(dashboard: Resource): any {
   });
 }
 
+/** Every metric a dashboard graphs: `[namespace, name, dimension, value, ..., { stat, label, ... }]`. */
+export function dashboardMetricLines(dashboard: Resource): unknown[][] {
+  return dashboardBody(dashboard).widgets.flatMap((widget: any) => widget.properties.metrics ?? []);
+}
+
 /** Every metric a dashboard graphs, as `[namespace, name, dimension, value, ...]` without its options. */
 export function dashboardMetrics(dashboard: Resource): unknown[][] {
   const isOptions = (part: unknown) =>
     typeof part === 'object' &&
     part !== null &&
     !Object.keys(part).some((k) => k === 'Ref' || k.startsWith('Fn::'));
-  return dashboardBody(dashboard)
-    .widgets.flatMap((widget: any) => widget.properties.metrics ?? [])
-    .map((metric: unknown[]) => metric.filter((part) => !isOptions(part)));
+  return dashboardMetricLines(dashboard).map((metric) => metric.filter((part) => !isOptions(part)));
+}
+
+/** An alarm's `Dimensions` as `metricAsGraphed` lists them. */
+export function dimensionsAsGraphed(dimensions: { Name: string; Value: any }[]): unknown[] {
+  return dimensions.flatMap(({ Name, Value }) => [Name, Value['Fn::Join'] ? joined(Value) : Value]);
 }
 
 /** A metric as `dashboardMetrics` lists it, with its dimension values as `stack` resolves them. */
@@ -130,4 +138,29 @@ export function metricAsGraphed(stack: Stack, metric: IMetric): unknown[] {
       return [name, resolved?.['Fn::Join'] ? joined(resolved) : resolved];
     }),
   ];
+}
+
+/**
+ * The stack's alarms: each tells the alerts topic (lib/alerts.ts) of ALARM and OK, and the topic's
+ * policy lets CloudWatch publish for that alarm alone. Returns them by logical ID.
+ */
+export function alarmsToAlertsTopic(s: SynthesizedStack): Record<string, Resource> {
+  const topic = { Ref: logicalIdAt(s, 'Alerts/Topic') };
+  const alarms = resourcesOf(s.template, 'AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
+  const statements = resourceAt(s, 'Alerts/Topic/Policy').Properties.PolicyDocument.Statement;
+  for (const [id, alarm] of Object.entries(alarms)) {
+    expect(alarm.Properties.OKActions).toEqual([topic]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [id, 'Arn'] } } },
+      }),
+    );
+  }
+  // encrypted with a key of its own, which CloudWatch may use
+  expect(resourceAt(s, 'Alerts/Topic').Properties.KmsMasterKeyId).toEqual({
+    'Fn::GetAtt': [logicalIdAt(s, 'Alerts/Key'), 'Arn'],
+  });
+  return alarms;
 }
