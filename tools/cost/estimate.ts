@@ -28,7 +28,9 @@ export type PriceName =
   | 'efsStandardGbMonth'
   | 'ebsGp3GbMonth'
   | 'kmsKeyMonth'
-  | 'secretMonth';
+  | 'secretMonth'
+  | 'cloudWatchDashboardMonth'
+  | 'cloudWatchAlarmMetricMonth';
 
 /** One list price: `usd` per `per`, as the `source` page states it. */
 export interface Price {
@@ -179,6 +181,8 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
   'AWS::EFS::FileSystem': efsFileSystem,
   'AWS::KMS::Key': kmsKey,
   'AWS::SecretsManager::Secret': secret,
+  'AWS::CloudWatch::Dashboard': dashboard,
+  'AWS::CloudWatch::Alarm': alarm,
 };
 
 // ---- Networking ----
@@ -775,6 +779,37 @@ function kmsKey(id: string, _properties: object, c: Context): LineItem[] {
 
 function secret(id: string, _properties: object, c: Context): LineItem[] {
   return [{ resource: id, item: 'Secrets Manager secret', hourly: c.price('secretMonth') / HOURS_PER_MONTH }];
+}
+
+// ---- CloudWatch dashboards and alarms: billed by the month ----
+
+function dashboard(id: string, _properties: object, c: Context): LineItem[] {
+  return [
+    {
+      resource: id,
+      item: 'CloudWatch dashboard',
+      hourly: c.price('cloudWatchDashboardMonth') / HOURS_PER_MONTH,
+      note: 'free while the account has 3 dashboards or fewer',
+    },
+  ];
+}
+
+interface AlarmProperties {
+  /** A metric math alarm: its expressions and the metrics (`MetricStat`) they read. */
+  readonly Metrics?: readonly { readonly MetricStat?: object }[];
+}
+
+/** An alarm bills per metric it reads: one for a plain alarm, each `MetricStat` of a metric math one. */
+function alarm(id: string, properties: object, c: Context): LineItem[] {
+  const math = (properties as AlarmProperties).Metrics;
+  const metrics = math ? math.filter((m) => m.MetricStat).length : 1;
+  return [
+    {
+      resource: id,
+      item: `CloudWatch alarm, ${metrics} metric${metrics === 1 ? '' : 's'}`,
+      hourly: (metrics * c.price('cloudWatchAlarmMetricMonth')) / HOURS_PER_MONTH,
+    },
+  ];
 }
 
 // ---- Reading templates ----

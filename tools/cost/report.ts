@@ -41,8 +41,9 @@ export function formatReport(
     ),
     '',
     'Not included (usage, not size): data transfer; GB processed by NAT and endpoints; load balancer capacity',
-    'units; requests to S3, SQS, SNS, EventBridge, Lambda, KMS and Secrets Manager; CloudWatch logs, metrics,',
-    'alarms and Container Insights; ECR storage; tasks and pods that run on demand or on EKS Fargate.',
+    'units; requests to S3, SQS, SNS, EventBridge, Lambda, KMS and Secrets Manager; CloudWatch logs, metrics',
+    "(the app's own included) and Container Insights; ECR storage; tasks and pods that run on demand or on EKS Fargate.",
+    'Dashboards and alarms are priced as if beyond the free tier (3 dashboards, 10 alarm metrics per account).',
     '',
   ].join('\n');
 }
