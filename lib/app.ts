@@ -103,6 +103,7 @@ export function buildApp(app: App, config: AppConfig): ContainersOnAws {
           vpc,
           image,
           appRunner: config.appRunner,
+          policy,
         }),
       )
     : undefined;

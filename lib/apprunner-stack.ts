@@ -18,17 +18,23 @@ import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { Alerts } from './alerts';
+import { observeAppRunner } from './apprunner/dashboard';
 import type { AppRunnerConfig } from './config';
 import { SAMPLE_APP, type SampleAppEnvironment, type SampleAppImage } from './sample-app';
+import type { StagePolicy } from './stage';
 
 export interface AppRunnerStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly image: SampleAppImage;
   readonly appRunner: AppRunnerConfig;
+  readonly policy: StagePolicy;
 }
 
 export class AppRunnerStack extends Stack {
   readonly service: apprunner.Service;
+  /** Where this stack's alarms publish. */
+  readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: AppRunnerStackProps) {
     super(scope, id, props);
@@ -106,5 +112,9 @@ export class AppRunnerStack extends Stack {
     });
 
     new CfnOutput(this, 'ServiceUrl', { value: `https://${this.service.serviceUrl}` });
+
+    // Observability: alarms to the alerts topic, one dashboard (its URL: output DashboardUrl)
+    this.alerts = new Alerts(this, 'Alerts', { policy: props.policy });
+    observeAppRunner(this, this.service, this.alerts);
   }
 }

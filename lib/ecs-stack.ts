@@ -4,10 +4,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { Alerts } from './alerts';
 import type { EcsConfig } from './config';
 import { sampleAppSettings } from './ecs/app-settings';
 import { deploymentStrategyProps, SampleAppDeployments, shiftsTraffic } from './ecs/deployment-strategy';
 import { ec2CapacityProvider } from './ecs/ec2-capacity';
+import { observeEcs } from './ecs/dashboard';
+import { EcsExec } from './ecs/exec';
 import { addGuestbookVolume, EfsGuestbook, sampleAppGuestbook } from './ecs/guestbook-volume';
 import {
   FARGATE_SPOT_SHUTDOWN,
@@ -40,16 +43,25 @@ export class EcsStack extends Stack {
   readonly guestbook: EfsGuestbook;
   /** Both services' deployment alarms, without actions: give them yours (`alarm.addAlarmAction`). */
   readonly deploymentAlarms: cloudwatch.IAlarm[];
+  /** Where this stack's alarms publish; the deployment alarms join with `alerts.notifyOn(alarm)`. */
+  readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: EcsStackProps) {
     super(scope, id, props);
     const { ecs: config, policy, vpc, image } = props;
 
     // The cluster. Container Insights: cluster, service and task metrics, per the stage.
+    // ECS Exec: per the stage unless `ecsExec` says otherwise; the cluster says where sessions are logged.
+    const exec = new EcsExec(this, config.ecsExec ?? policy.ecsExec, policy);
     const cluster = insightsCluster(
       this,
       'Cluster',
-      { vpc, containerInsightsV2: policy.containerInsights, enableFargateCapacityProviders: true },
+      {
+        vpc,
+        containerInsightsV2: policy.containerInsights,
+        enableFargateCapacityProviders: true,
+        executeCommandConfiguration: exec.configuration,
+      },
       policy,
     );
     this.cluster = cluster;
@@ -74,7 +86,14 @@ export class EcsStack extends Stack {
       CrossStackReferences.of(shared).produce(ReferenceStrength.STRONG);
     }
 
-    const bothTasks = { image, cpu: config.taskCpu, memoryMiB: config.taskMemoryMiB, logGroup, secrets };
+    const bothTasks = {
+      image,
+      cpu: config.taskCpu,
+      memoryMiB: config.taskMemoryMiB,
+      logGroup,
+      secrets,
+      ecsExec: exec.enabled,
+    };
     const ec2Task = new SampleAppTask(this, 'Ec2Task', { ...bothTasks, launchType: 'ec2' });
     const fargateTask = new SampleAppTask(this, 'FargateTask', {
       ...bothTasks,
@@ -83,10 +102,15 @@ export class EcsStack extends Stack {
     });
     for (const task of [ec2Task, fargateTask]) {
       addGuestbookVolume(task.taskDefinition, task.container, this.guestbook);
+      exec.acknowledgeGrants(task.taskDefinition.taskRole);
     }
 
     // the configured strategy (rolling adds nothing): lib/ecs/deployment-strategy.ts
-    const deployment = { ...rollingDeployment(cluster), ...deploymentStrategyProps(config.deployment) };
+    const deployment = {
+      ...rollingDeployment(cluster),
+      ...deploymentStrategyProps(config.deployment),
+      enableExecuteCommand: exec.enabled,
+    };
     const ec2Service = new ecs.Ec2Service(this, 'Ec2Service', {
       ...deployment,
       taskDefinition: ec2Task.taskDefinition,
@@ -163,5 +187,22 @@ export class EcsStack extends Stack {
     }
     // production: a WAF web ACL in front of the ALB (docs/ecs.md, "Security")
     if (policy.webAcl) new WebAcl(this, 'AlbWebAcl', { loadBalancer: lb.alb, policy });
+
+    // Observability: alarms to the alerts topic, one dashboard (its URL: output DashboardUrl)
+    this.alerts = new Alerts(this, 'Alerts', { policy });
+    observeEcs(this, {
+      alb: lb.alb,
+      services: [
+        { platform: 'ecs-ec2', service: ec2Service, targetGroup: lb.ec2Target },
+        { platform: 'ecs-fargate', service: fargateService, targetGroup: lb.fargateTarget },
+      ],
+      fileSystem,
+      alerts: this.alerts,
+    });
+    // Debug access: what `aws ecs execute-command` needs (docs/ecs.md, "Debug access")
+    new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    new CfnOutput(this, 'Ec2ServiceName', { value: ec2Service.serviceName });
+    new CfnOutput(this, 'FargateServiceName', { value: fargateService.serviceName });
+    if (exec.logGroup) new CfnOutput(this, 'ExecSessionLogGroup', { value: exec.logGroup.logGroupName });
   }
 }

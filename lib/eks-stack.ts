@@ -5,9 +5,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as cdk8s from 'cdk8s';
 import type { Construct } from 'constructs';
+import { Alerts } from './alerts';
 import type { EksConfig } from './config';
 import { ManagedAddons } from './eks/addons';
 import { ClusterChart } from './eks/cluster-chart';
+import { observeEks } from './eks/dashboard';
 import { acknowledgeClusterRoles, acknowledgeKubectlProvider } from './eks/findings';
 import { GuestbookStorage } from './eks/guestbook-storage';
 import { LoadBalancerController } from './eks/load-balancer-controller';
@@ -43,6 +45,8 @@ export class EksStack extends Stack {
   /** The charts applied to the cluster, kept for tests to read the rendered Kubernetes objects. */
   readonly clusterChart: ClusterChart;
   readonly sampleAppChart: SampleAppChart;
+  /** Where this stack's alarms publish. */
+  readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: EksStackProps) {
     super(scope, id, props);
@@ -176,6 +180,10 @@ export class EksStack extends Stack {
     });
     albHostname.node.addDependency(sampleApp);
     new CfnOutput(this, 'SampleAppUrl', { value: `http://${albHostname.value}` });
+    // Observability: alarms to the alerts topic, one dashboard (its URL: output DashboardUrl)
+    this.alerts = new Alerts(this, 'Alerts', { policy });
+    observeEks(this, { cluster, fileSystem, alerts: this.alerts });
+
     // kubectl needs an access entry: the deployer gets none (CloudFormation's role creates the cluster),
     // so the command is printed only for the principal that has one
     if (config.adminPrincipalArn) {

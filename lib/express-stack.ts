@@ -14,7 +14,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { Alerts } from './alerts';
 import type { ExpressConfig } from './config';
+import { observeExpress } from './express/dashboard';
 import { SAMPLE_APP, type SampleAppEnvironment, type SampleAppImage } from './sample-app';
 import type { StagePolicy } from './stage';
 import { insightsCluster } from './insights-cluster';
@@ -31,6 +33,8 @@ const EXPRESS_INFRASTRUCTURE_POLICY = 'service-role/AmazonECSInfrastructureRolef
 
 export class ExpressStack extends Stack {
   readonly service: ecs.CfnExpressGatewayService;
+  /** Where this stack's alarms publish. */
+  readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: ExpressStackProps) {
     super(scope, id, props);
@@ -156,5 +160,9 @@ export class ExpressStack extends Stack {
     });
 
     new CfnOutput(this, 'ServiceUrl', { value: `https://${this.service.attrEndpoint}` });
+
+    // Observability: alarms to the alerts topic, one dashboard (its URL: output DashboardUrl)
+    this.alerts = new Alerts(this, 'Alerts', { policy });
+    observeExpress(this, { service: this.service, cluster, alerts: this.alerts });
   }
 }

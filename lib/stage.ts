@@ -55,6 +55,12 @@ export interface StagePolicy {
    * $2.10 per instance a month (7 metrics at CloudWatch's $0.30), so the sandbox keeps 5-minute basic.
    */
   readonly detailedMonitoring: boolean;
+  // debug access and observability
+  /**
+   * ECS Exec (a shell in a running container, through SSM) unless config `ecsExec` says otherwise.
+   * Off in production: a shell there is a change nobody reviewed; turn it on for an incident.
+   */
+  readonly ecsExec: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -78,6 +84,8 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         webAcl: true,
         // production controls: compute
         detailedMonitoring: true,
+        // debug access and observability
+        ecsExec: false,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -99,5 +107,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         webAcl: false,
         // production controls: compute
         detailedMonitoring: false,
+        // debug access and observability
+        ecsExec: true,
       };
 }

@@ -1,7 +1,16 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { nagAcknowledgments } from './support/acknowledgments';
 import { STAGES, SAMPLE_APP_REPOSITORY_ARN, synthesize } from './support/synth';
-import { only, onlyId, resourcesOf, roleAssumedBy, subnetKinds } from './support/template';
+import {
+  alarmsToAlertsTopic,
+  dashboardMetrics,
+  dimensionsAsGraphed,
+  only,
+  onlyId,
+  resourcesOf,
+  roleAssumedBy,
+  subnetKinds,
+} from './support/template';
 
 function synthesizeStage(stage: (typeof STAGES)[number]) {
   const { app, stacks, template } = synthesize({ stage, platforms: 'apprunner' });
@@ -149,11 +158,14 @@ describe('App Runner stack', () => {
     expect(service.ObservabilityConfiguration).toBeUndefined();
     for (const type of [
       'AWS::AppRunner::VpcIngressConnection',
-      'AWS::KMS::Key',
       'AWS::AppRunner::ObservabilityConfiguration',
     ]) {
       sandbox.resourceCountIs(type, 0);
     }
+    // the one key encrypts the alerts topic ("Observability" below), not the service
+    expect(only(sandbox, 'AWS::SNS::Topic').Properties.KmsMasterKeyId).toEqual({
+      'Fn::GetAtt': [onlyId(sandbox, 'AWS::KMS::Key'), 'Arn'],
+    });
   });
 
   test('outputs the service URL', () => {
@@ -188,5 +200,43 @@ describe('App Runner stack', () => {
 
   test.each(STAGES)('%s: snapshot', (stage) => {
     expect(synthesized[stage].template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('App Runner stack: observability', () => {
+  const { stack } = synthesized.sandbox;
+  // App Runner's metrics are per service: its ID and its name, as the service's L2 gives them
+  const appRunner = (metricName: string) => [
+    'AWS/AppRunner',
+    metricName,
+    'ServiceID',
+    stack.resolve(stack.service.serviceId),
+    'ServiceName',
+    stack.resolve(stack.service.serviceName),
+  ];
+
+  test.each(STAGES)('%s: one alarm, sustained 5xx, tells the alerts topic', (stage) => {
+    const alarms = Object.values(alarmsToAlertsTopic(synthesized[stage]));
+    expect(alarms).toHaveLength(1);
+    const { Namespace, MetricName, Dimensions, ...alarm } = alarms[0].Properties;
+    expect([Namespace, MetricName, ...dimensionsAsGraphed(Dimensions)]).toEqual(
+      appRunner('5xxStatusResponses'),
+    );
+    expect(alarm).toMatchObject({ Statistic: 'Sum', Threshold: 1, EvaluationPeriods: 5 });
+  });
+
+  test('the dashboard graphs the service by its name and ID; no guestbook, no EFS', () => {
+    const graphed = dashboardMetrics(only(sandbox, 'AWS::CloudWatch::Dashboard'));
+    expect(graphed.map((m) => m[1])).toEqual([
+      'Requests',
+      '5xxStatusResponses',
+      'RequestLatency',
+      'RequestLatency',
+      'ActiveInstances',
+      'CPUUtilization',
+      'MemoryUtilization',
+    ]);
+    for (const metric of graphed) expect(metric).toEqual(appRunner(metric[1] as string));
+    expect(stack.resolve(synthesized.sandbox.template.findOutputs('DashboardUrl'))).not.toEqual({});
   });
 });

@@ -197,3 +197,17 @@ describe("ECS configuration: the Auto Scaling group's extra instance types", () 
     ]);
   });
 });
+
+describe('ecsExec', () => {
+  test('unset, the stage decides; set, it overrides the stage either way', () => {
+    expect(loadConfig({ platforms: 'ecs' }).ecs.ecsExec).toBeUndefined();
+    expect(loadConfig({ platforms: 'ecs', ecsExec: 'true' }).ecs.ecsExec).toBe(true);
+    expect(loadConfig({ platforms: 'ecs', ecsExec: false }).ecs.ecsExec).toBe(false);
+  });
+
+  test('anything but a boolean is refused, naming the key, the value and what is allowed', () => {
+    expect(problems({ platforms: 'ecs', ecsExec: 'yes' })).toEqual([
+      'ecsExec: got "yes"; allowed: true or false',
+    ]);
+  });
+});

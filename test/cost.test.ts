@@ -579,3 +579,30 @@ describe('the figures the guides print', () => {
     expect(read('README.md')).toContain(summary);
   });
 });
+
+describe('CloudWatch dashboards and alarms', () => {
+  test('a dashboard is $3 a month, the free three noted', () => {
+    const { items } = estimate({ Board: { Type: 'AWS::CloudWatch::Dashboard' } });
+    expect(items).toEqual([
+      expect.objectContaining({
+        item: 'CloudWatch dashboard',
+        note: expect.stringContaining('3 dashboards'),
+      }),
+    ]);
+    expect(items[0].hourly! * HOURS_PER_MONTH).toBeCloseTo(3);
+  });
+
+  test('an alarm is $0.10 a month per metric it reads: one for a plain alarm, each MetricStat of a metric math one', () => {
+    const { items } = estimate({
+      Plain: { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'HealthyHostCount' } },
+      Math: {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          Metrics: [{ Expression: 'desired - running' }, { MetricStat: {} }, { MetricStat: {} }],
+        },
+      },
+    });
+    expect(items.map((i) => i.item)).toEqual(['CloudWatch alarm, 1 metric', 'CloudWatch alarm, 2 metrics']);
+    expect(items.map((i) => Number((i.hourly! * HOURS_PER_MONTH).toFixed(2)))).toEqual([0.1, 0.2]);
+  });
+});

@@ -4,7 +4,9 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DIMENSION_NAMES, METRIC_NAMES, METRICS_NAMESPACE } from '../app/src/metrics';
 import { DEPLOYMENT_ALARM_THRESHOLDS } from '../lib/ecs/deployment-alarms';
 import { deploymentStrategyProps } from '../lib/ecs/deployment-strategy';
 import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
@@ -14,8 +16,13 @@ import { stagePolicy } from '../lib/stage';
 import { bareStack, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 import {
   actionsOf,
+  alarmsToAlertsTopic,
+  dashboardMetricLines,
+  dashboardMetrics,
+  dimensionsAsGraphed,
   joined,
   logicalIdAt,
+  metricAsGraphed,
   only,
   onlyId,
   resourceAt,
@@ -230,7 +237,8 @@ describe('ECS stack: cluster and EC2 capacity', () => {
 
   test.each(STAGES)('%s: no drain-hook Lambda or topic: managed draining does that job', (stage) => {
     built[stage].template.resourceCountIs('AWS::Lambda::Function', 0);
-    built[stage].template.resourceCountIs('AWS::SNS::Topic', 0);
+    // one topic: the alerts topic (the "Observability" tests)
+    built[stage].template.resourceCountIs('AWS::SNS::Topic', 1);
   });
 
   test('ECS service scaling is not EC2 scaling: the group has no scaling policy of its own', () => {
@@ -282,7 +290,8 @@ describe('ECS stack: the three roles', () => {
   });
 
   test('task roles: exactly ClientMount and ClientWrite, only through the guestbook access point', () => {
-    const v = built.sandbox;
+    // production: no ECS Exec, whose grants the "Debug access" tests check
+    const v = built.production;
     for (const task of Object.values(TASKS)) {
       expect(statementsOfRoleAt(v, `${task}/TaskRole`)).toEqual([
         {
@@ -384,7 +393,8 @@ describe('ECS stack: two services', () => {
   test('both run the registry image as repository:tag, told its version and the guestbook path, not the platform', () => {
     const v = built.sandbox;
     for (const task of Object.values(TASKS)) {
-      const { Image, Environment, PortMappings, ReadonlyRootFilesystem } = container(v, task);
+      // ReadonlyRootFilesystem: the "Debug access" tests
+      const { Image, Environment, PortMappings } = container(v, task);
       expect(JSON.stringify(Image)).toMatch(new RegExp(`\\.dkr\\.ecr\\..*/coa/sample-app:${v.tag}"`));
       expect(Environment).toEqual(
         expect.arrayContaining([
@@ -394,7 +404,6 @@ describe('ECS stack: two services', () => {
       );
       expect(Environment.map((e: { Name: string }) => e.Name)).not.toContain('PLATFORM');
       expect(PortMappings).toEqual([{ ContainerPort: 8080, Name: 'http', Protocol: 'tcp' }]);
-      expect(ReadonlyRootFilesystem).toBe(true);
     }
   });
 
@@ -1438,11 +1447,14 @@ describe('ECS stack: production controls for tasks and instances', () => {
     expect(fargate.Memory).toBe('512');
   });
 
-  test.each(STAGES)('%s: read-only root file system, every Linux capability dropped, none added', (stage) => {
+  test.each(STAGES)('%s: every Linux capability dropped, none added', (stage) => {
     for (const { c } of containers(stage)) {
-      expect(c.ReadonlyRootFilesystem).toBe(true);
       expect(c.LinuxParameters).toEqual({ Capabilities: { Drop: ['ALL'] } });
     }
+  });
+
+  test('production: a read-only root file system in every container (the sandbox gives it up for ECS Exec)', () => {
+    for (const { c } of containers('production')) expect(c.ReadonlyRootFilesystem).toBe(true);
   });
 
   test.each(STAGES)(
@@ -1541,5 +1553,200 @@ describe('ECS stack: production instance types encrypt traffic between instances
     const overrides = only(built.production.template, 'AWS::AutoScaling::AutoScalingGroup').Properties
       .MixedInstancesPolicy.LaunchTemplate.Overrides;
     for (const { InstanceType } of overrides) expect(InstanceType).toMatch(/^(c7a|m7a|c7g|m7g)\./);
+  });
+});
+
+describe('ECS stack: debug access (ECS Exec)', () => {
+  const execInProduction = (() => {
+    const { stacks } = synthesize({ ...CONTEXTS.production, platforms: 'ecs', ecsExec: 'true' });
+    return { ...built.production, stack: stacks.ecs!, template: Template.fromStack(stacks.ecs!) };
+  })();
+  const CASES = [
+    ['sandbox', built.sandbox, true],
+    ['production', built.production, false],
+    ['production with ecsExec=true', execInProduction, true],
+  ] as const;
+  const SSM_CHANNELS = [
+    'ssmmessages:CreateControlChannel',
+    'ssmmessages:CreateDataChannel',
+    'ssmmessages:OpenControlChannel',
+    'ssmmessages:OpenDataChannel',
+  ];
+
+  test.each(CASES)('%s: enableExecuteCommand on both services is %s', (_name, v, on) => {
+    for (const service of Object.values(SERVICES)) {
+      expect(resourceAt(v, service).Properties.EnableExecuteCommand).toBe(on);
+    }
+  });
+
+  test.each(CASES)('%s: the root file system is read-only exactly where ECS Exec is off', (_name, v, on) => {
+    for (const task of Object.values(TASKS)) expect(container(v, task).ReadonlyRootFilesystem).toBe(!on);
+  });
+
+  test.each(CASES)(
+    "%s: sessions are logged to the stack's log group, with no KMS key of their own",
+    (_name, v, on) => {
+      const { Configuration } = resourceAt(v, 'Cluster').Properties;
+      if (!on) {
+        expect(Configuration).toBeUndefined();
+        expect(() => logicalIdAt(v, 'ExecSessionLogs')).toThrow();
+        return;
+      }
+      expect(Configuration).toEqual({
+        ExecuteCommandConfiguration: {
+          Logging: 'OVERRIDE',
+          LogConfiguration: { CloudWatchLogGroupName: { Ref: logicalIdAt(v, 'ExecSessionLogs') } },
+        },
+      });
+    },
+  );
+
+  test.each(CASES)(
+    '%s: the task role gets the SSM channels and the session log, nothing broader',
+    (_name, v, on) => {
+      for (const task of Object.values(TASKS)) {
+        const exec = statementsOfRoleAt(v, `${task}/TaskRole`).filter(
+          (s) => !actionsOf([s]).every((a) => a.startsWith('elasticfilesystem:')),
+        );
+        if (!on) {
+          expect(exec).toEqual([]);
+          continue;
+        }
+        expect(exec).toEqual([
+          // the SSM agent's channels to Session Manager; the API has no resource to scope them to
+          { Action: ['logs:DescribeLogGroups', ...SSM_CHANNELS], Effect: 'Allow', Resource: '*' },
+          {
+            Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: expect.objectContaining({ 'Fn::Join': expect.anything() }),
+          },
+        ]);
+        expect(joined(exec[1].Resource)).toContain(
+          `:log-group:{"Ref":"${logicalIdAt(v, 'ExecSessionLogs')}"}:*`,
+        );
+        expect(actionsOf(exec).filter((a) => /^(ssm|kms|s3):/.test(a))).toEqual([]);
+      }
+    },
+  );
+
+  test('outputs name the cluster and both services, as aws ecs execute-command takes them', () => {
+    const v = built.sandbox;
+    expect(v.template.findOutputs('ClusterName').ClusterName.Value).toEqual({
+      Ref: logicalIdAt(v, 'Cluster'),
+    });
+    for (const [output, service] of [
+      ['Ec2ServiceName', SERVICES.ec2],
+      ['FargateServiceName', SERVICES.fargate],
+    ]) {
+      expect(v.template.findOutputs(output)[output].Value).toEqual({
+        'Fn::GetAtt': [logicalIdAt(v, service), 'Name'],
+      });
+    }
+  });
+});
+
+describe('ECS stack: observability', () => {
+  const v = built.sandbox;
+  const construct = <T>(id: string) => v.stack.node.findChild(id) as T;
+  const targetGroups = {
+    'ecs-ec2': construct<elbv2.ApplicationTargetGroup>('Ec2TargetGroup'),
+    'ecs-fargate': construct<elbv2.ApplicationTargetGroup>('FargateTargetGroup'),
+  };
+  const services = [construct<ecs.BaseService>(SERVICES.ec2), construct<ecs.BaseService>(SERVICES.fargate)];
+
+  test('one alerts topic, without subscribers in the sandbox', () => {
+    v.template.resourceCountIs('AWS::SNS::Topic', 1);
+    v.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  test.each(VARIANTS)(
+    '%s: every alarm tells the alerts topic, which lets CloudWatch publish for it alone',
+    (variant) => {
+      // one per target group and one per service
+      expect(Object.keys(alarmsToAlertsTopic(built[variant]))).toHaveLength(4);
+    },
+  );
+
+  test('no healthy targets: an alarm per target group on its own HealthyHostCount, silence counting as none', () => {
+    for (const [platform, targetGroup] of Object.entries(targetGroups)) {
+      const alarm = resourceAt(v, `NoHealthyTargets-${platform}`).Properties;
+      const [namespace, metricName, ...dimensions] = metricAsGraphed(
+        v.stack,
+        targetGroup.metrics.healthyHostCount(),
+      );
+      expect(alarm).toMatchObject({
+        Namespace: namespace,
+        MetricName: metricName,
+        Statistic: 'Minimum',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        TreatMissingData: 'breaching',
+      });
+      expect(dimensionsAsGraphed(alarm.Dimensions)).toEqual(dimensions);
+    }
+  });
+
+  test('tasks missing: desired - running over Container Insights, per service, for 10 minutes', () => {
+    for (const [platform, service] of [
+      ['ecs-ec2', services[0]],
+      ['ecs-fargate', services[1]],
+    ] as const) {
+      const alarm = resourceAt(v, `RunningBelowDesired-${platform}`).Properties;
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        EvaluationPeriods: 10,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      const [expression, ...metrics] = alarm.Metrics;
+      expect(expression.Expression).toBe('desired - running');
+      const dimensions = [
+        { Name: 'ClusterName', Value: v.stack.resolve(service.cluster.clusterName) },
+        { Name: 'ServiceName', Value: v.stack.resolve(service.serviceName) },
+      ];
+      expect(metrics.map((m: { MetricStat: { Metric: unknown } }) => m.MetricStat.Metric)).toEqual([
+        { Namespace: 'ECS/ContainerInsights', MetricName: 'DesiredTaskCount', Dimensions: dimensions },
+        { Namespace: 'ECS/ContainerInsights', MetricName: 'RunningTaskCount', Dimensions: dimensions },
+      ]);
+    }
+  });
+
+  test('the dashboard graphs each metric as the resource it describes names it', () => {
+    const graphed = dashboardMetrics(only(v.template, 'AWS::CloudWatch::Dashboard')).map((m) =>
+      JSON.stringify(m),
+    );
+    const alb = construct<elbv2.ApplicationLoadBalancer>('Alb');
+    const expected = [
+      ...Object.values(targetGroups).flatMap((tg) => [
+        tg.metrics.requestCount(),
+        tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT),
+        tg.metrics.targetResponseTime(),
+        tg.metrics.healthyHostCount(),
+      ]),
+      alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT),
+      ...services.flatMap((s) => [s.metricCpuUtilization(), s.metricMemoryUtilization()]),
+    ].map((m) => JSON.stringify(metricAsGraphed(v.stack, m)));
+    // the app's own (app/src/metrics.ts) and the guestbook's file system
+    const fileSystem = { Ref: logicalIdAt(v, 'Guestbook/FileSystem') };
+    expected.push(
+      ...Object.keys(targetGroups).map((platform) =>
+        JSON.stringify([METRICS_NAMESPACE, METRIC_NAMES.guestbookWrites, DIMENSION_NAMES.platform, platform]),
+      ),
+      JSON.stringify(['AWS/EFS', 'TotalIOBytes', 'FileSystemId', fileSystem]),
+      JSON.stringify(['AWS/EFS', 'ClientConnections', 'FileSystemId', fileSystem]),
+    );
+    for (const metric of expected) expect(graphed).toContain(metric);
+  });
+
+  test('latency as p50 and p90 of each target group', () => {
+    const stats = dashboardMetricLines(only(v.template, 'AWS::CloudWatch::Dashboard'))
+      .filter((m) => m[1] === 'TargetResponseTime')
+      .map((m) => (m[m.length - 1] as { stat: string }).stat);
+    expect(stats).toEqual(['p50', 'p90', 'p50', 'p90']);
+  });
+
+  test('the dashboard URL is a stack output', () => {
+    const url = joined(v.template.findOutputs('DashboardUrl').DashboardUrl.Value);
+    expect(url).toContain(`#dashboards:name={"Ref":"${logicalIdAt(v, 'Dashboard/Dashboard')}"}`);
   });
 });

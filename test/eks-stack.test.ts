@@ -1,9 +1,18 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DIMENSION_NAMES, METRIC_NAMES, METRICS_NAMESPACE } from '../app/src/metrics';
 import { KUBERNETES_VERSIONS } from '../lib/eks/versions';
 import type { EksStack } from '../lib/eks-stack';
 import { bareStack, synthesize } from './support/synth';
-import { logicalIdAt, only, resourceAt, resourcesOf, type Resource } from './support/template';
+import {
+  alarmsToAlertsTopic,
+  dashboardMetrics,
+  logicalIdAt,
+  only,
+  resourceAt,
+  resourcesOf,
+  type Resource,
+} from './support/template';
 
 const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/Admin';
 
@@ -1133,5 +1142,85 @@ describe('EKS: the namespace enforces the restricted Pod Security Standard', () 
       resourceAt(built.sandbox, 'Cluster/SampleAppNamespace').Properties.Manifest,
     );
     expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+});
+
+describe('EKS stack: observability', () => {
+  const v = built.sandbox;
+  const stack = v.stack as EksStack;
+  // the names Container Insights reports the app under, read off the rendered chart
+  const objects = stack.sampleAppChart.toJson();
+  const named = (kind: string) => objects.find((o: any) => o.kind === kind).metadata;
+  const { name: serviceName, namespace } = named('Service');
+  const { name: deploymentName } = named('Deployment');
+  const insights = (metricName: string, dimensions: unknown[]) => [
+    'ContainerInsights',
+    metricName,
+    'ClusterName',
+    stack.resolve(stack.cluster.clusterName),
+    'Namespace',
+    namespace,
+    ...dimensions,
+  ];
+  const pods = ['PodName', deploymentName];
+
+  test('Container Insights is there to publish the pod metrics: the amazon-cloudwatch-observability add-on', () => {
+    expect(
+      resourcesOf(v.template, 'AWS::EKS::Addon', { AddonName: 'amazon-cloudwatch-observability' }),
+    ).not.toEqual({});
+  });
+
+  test.each(VARIANTS)('%s: both alarms tell the alerts topic', (variant) => {
+    expect(Object.keys(alarmsToAlertsTopic(built[variant])).sort()).toEqual(
+      ['NoRunningPods', 'PodRestarts'].map((id) => logicalIdAt(built[variant], id)).sort(),
+    );
+  });
+
+  test('no running pod behind the Service for 3 minutes, silence counting as none', () => {
+    const alarm = resourceAt(v, 'NoRunningPods').Properties;
+    expect([
+      alarm.Namespace,
+      alarm.MetricName,
+      ...alarm.Dimensions.flatMap((d: any) => [d.Name, d.Value]),
+    ]).toEqual(insights('service_number_of_running_pods', ['Service', serviceName]));
+    expect(alarm).toMatchObject({
+      Statistic: 'Minimum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  test('pod restarts: the growth of the restart count', () => {
+    const [expression, restarts] = resourceAt(v, 'PodRestarts').Properties.Metrics;
+    expect(expression.Expression).toBe(`DIFF(${restarts.Id})`);
+    const { Namespace, MetricName, Dimensions } = restarts.MetricStat.Metric;
+    expect([Namespace, MetricName, ...Dimensions.flatMap((d: any) => [d.Name, d.Value])]).toEqual(
+      insights('pod_number_of_container_restarts', pods),
+    );
+  });
+
+  test('the dashboard graphs the app, its pods and its file system under the names the resources give', () => {
+    const graphed = dashboardMetrics(only(v.template, 'AWS::CloudWatch::Dashboard')).map((m) =>
+      JSON.stringify(m),
+    );
+    const app = (name: string) => [METRICS_NAMESPACE, name, DIMENSION_NAMES.platform, 'eks-ec2'];
+    for (const metric of [
+      app(METRIC_NAMES.requestLatency),
+      app(METRIC_NAMES.serverErrors),
+      app(METRIC_NAMES.guestbookWrites),
+      insights('service_number_of_running_pods', ['Service', serviceName]),
+      insights('pod_cpu_utilization', pods),
+      insights('pod_memory_utilization', pods),
+      [
+        'AWS/EFS',
+        'ClientConnections',
+        'FileSystemId',
+        { Ref: logicalIdAt(v, 'Guestbook/FileSystem/FileSystem') },
+      ],
+    ]) {
+      expect(graphed).toContain(JSON.stringify(metric));
+    }
+    expect(v.template.findOutputs('DashboardUrl')).not.toEqual({});
   });
 });

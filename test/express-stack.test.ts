@@ -2,7 +2,18 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { nagAcknowledgments } from './support/acknowledgments';
 import { STAGES, SAMPLE_APP_REPOSITORY_ARN, synthesize } from './support/synth';
-import { only, onlyId, resourcesOf, roleAssumedBy, statementsOfRole, subnetKinds } from './support/template';
+import {
+  alarmsToAlertsTopic,
+  dashboardMetrics,
+  dimensionsAsGraphed,
+  logicalIdAt,
+  only,
+  onlyId,
+  resourcesOf,
+  roleAssumedBy,
+  statementsOfRole,
+  subnetKinds,
+} from './support/template';
 
 function synthesizeStage(stage: (typeof STAGES)[number]) {
   const { app, stacks, template } = synthesize({ stage, platforms: 'express' });
@@ -272,4 +283,46 @@ describe('Express Mode: what the template controls of the tasks', () => {
       expect(service(template).PrimaryContainer.User).toBeUndefined();
     },
   );
+});
+
+describe('ECS Express Mode stack: observability', () => {
+  const v = synthesized.sandbox;
+  const serviceId = onlyId(sandbox, 'AWS::ECS::ExpressGatewayService');
+  // the ECS service Express built: the last part of the Express service's ARN
+  const dimensions = [
+    'ClusterName',
+    { Ref: logicalIdAt(v, 'Cluster') },
+    'ServiceName',
+    { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [serviceId, 'ServiceArn'] }] }] },
+  ];
+
+  test.each(STAGES)('%s: tasks missing for 10 minutes tells the alerts topic', (stage) => {
+    const alarms = Object.values(alarmsToAlertsTopic(synthesized[stage]));
+    expect(alarms).toHaveLength(1);
+    const [, ...metrics] = alarms[0].Properties.Metrics;
+    for (const { MetricStat } of metrics) {
+      const { Namespace, MetricName, Dimensions } = MetricStat.Metric;
+      expect(Namespace).toBe('ECS/ContainerInsights');
+      expect([MetricName, ...dimensionsAsGraphed(Dimensions)]).toEqual([MetricName, ...dimensions]);
+    }
+  });
+
+  test("the dashboard graphs the load balancer Express reports building, and the service's tasks", () => {
+    const graphed = dashboardMetrics(only(sandbox, 'AWS::CloudWatch::Dashboard'));
+    const balancer = graphed.filter((m) => m[0] === 'AWS/ApplicationELB');
+    expect(balancer.map((m) => m[1])).toEqual([
+      'RequestCount',
+      'HTTPCode_Target_5XX_Count',
+      'HTTPCode_ELB_5XX_Count',
+      'TargetResponseTime',
+      'TargetResponseTime',
+    ]);
+    // the dimension is the ARN's app/<name>/<id>
+    const arn = { 'Fn::GetAtt': [serviceId, 'ECSManagedResourceArns.IngressPath.LoadBalancerArn'] };
+    const fullName = [1, 2, 3].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::Split': ['/', arn] }] }));
+    for (const metric of balancer) expect(metric.slice(2)).toEqual(['LoadBalancer', fullName.join('/')]);
+    expect(graphed).toContainEqual(['ECS/ContainerInsights', 'RunningTaskCount', ...dimensions]);
+    expect(graphed).toContainEqual(['AWS/ECS', 'CPUUtilization', ...dimensions]);
+    expect(graphed).toContainEqual(['AWS/ECS', 'MemoryUtilization', ...dimensions]);
+  });
 });

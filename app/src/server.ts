@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { InvalidEntryError, type Guestbook, type GuestbookEntry, type NewEntry } from './guestbook';
 import { HttpError, html, json, mediaType, readBody, text, type Reply } from './http';
 import { describeError, logToStdout, type Log } from './log';
+import { OTHER_ROUTE, requestMetricFields } from './metrics';
 import { renderPage, type FormView, type GuestbookView } from './page';
 import type { RuntimeFacts } from './platform';
 import { refuseCrossSite, securityHeaders } from './security';
@@ -96,7 +97,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS,
   } = options;
   const state: State = { draining: false };
-  const routes = createRoutes(options, state, log);
+  /** The requests that added a guestbook entry: their log line counts a write. */
+  const wrote = new WeakSet<IncomingMessage>();
+  const routes = createRoutes(options, state, log, wrote);
+  // Read synchronously by each request's log line; requests that finish before detection say "unknown".
+  let platform = 'unknown';
+  void options.facts.then((facts) => (platform = facts.platform));
   /** Every open connection, and how many requests each has in progress. */
   const connections = new Map<Socket, number>();
   const count = (socket: Socket, change: number) => {
@@ -121,13 +127,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // Load balancer nodes and orchestrators each probe every few seconds: logging every success
         // would bury the requests people make and cost log ingestion for nothing. Failed checks are logged.
         if (path === '/healthz' && response.statusCode === 200) return;
+        const ms = Math.round((performance.now() - started) * 10) / 10;
         log('info', 'request', {
           method: request.method,
           path,
           // No status when the connection closed before an answer went out (client gone, shutdown deadline).
           status: response.headersSent ? response.statusCode : undefined,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-          ...(response.writableFinished ? {} : { aborted: true }),
+          ms,
+          // An answered request is also a metric (app/src/metrics.ts), carried by this same line.
+          ...(response.writableFinished
+            ? requestMetricFields({
+                platform,
+                route: Object.hasOwn(routes, path) ? path : OTHER_ROUTE,
+                latencyMs: ms,
+                status: response.statusCode,
+                guestbookWrite: wrote.has(request),
+              })
+            : { aborted: true }),
         });
       });
       dispatch(routes, request, path)
@@ -186,7 +202,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return { port: (server.address() as AddressInfo).port, close };
 }
 
-function createRoutes(options: ServerOptions, state: State, log: Log): Record<string, Route> {
+function createRoutes(
+  options: ServerOptions,
+  state: State,
+  log: Log,
+  wrote: WeakSet<IncomingMessage>,
+): Record<string, Route> {
   const { facts, guestbook, imageVersion } = options;
 
   const guestbookView = async (): Promise<GuestbookView> => {
@@ -208,9 +229,11 @@ function createRoutes(options: ServerOptions, state: State, log: Log): Record<st
     return guestbook;
   };
 
-  const add = async (book: Guestbook, input: NewEntry): Promise<GuestbookEntry> => {
+  const add = async (request: IncomingMessage, book: Guestbook, input: NewEntry): Promise<GuestbookEntry> => {
     const { platform, replicaId } = await facts;
-    return book.add(input, { platform, replica: replicaId });
+    const entry = await book.add(input, { platform, replica: replicaId });
+    wrote.add(request);
+    return entry;
   };
 
   /** Checks common to both ways of writing, before the body is read. */
@@ -238,7 +261,7 @@ function createRoutes(options: ServerOptions, state: State, log: Log): Record<st
         const form = new URLSearchParams(await readBody(request, MAX_BODY_BYTES));
         const values = { name: form.get('name') ?? '', message: form.get('message') ?? '' };
         try {
-          await add(book, values);
+          await add(request, book, values);
         } catch (error) {
           // The page again, with what they typed and what to fix next to each field.
           if (error instanceof InvalidEntryError) return page(400, { values, problems: error.problems });
@@ -254,7 +277,7 @@ function createRoutes(options: ServerOptions, state: State, log: Log): Record<st
         const book = writableGuestbook(request, 'application/json');
         const input = parseEntryJson(await readBody(request, MAX_BODY_BYTES));
         try {
-          return json(201, await add(book, input));
+          return json(201, await add(request, book, input));
         } catch (error) {
           if (error instanceof InvalidEntryError) throw new HttpError(400, `Invalid entry: ${error.message}`);
           throw error;

@@ -36,6 +36,8 @@ export interface EcsConfig {
    * Spot, draws from as well): the same size and CPU architecture.
    */
   readonly extraInstanceTypes: readonly string[];
+  /** ECS Exec on both services; undefined: the stage decides (StagePolicy.ecsExec). */
+  readonly ecsExec?: boolean;
 }
 
 /** ECS's deployment strategies (the service's `deploymentConfiguration.strategy`), by their config names. */
@@ -252,5 +254,6 @@ export function readEcs(r: Reader, { stage, cpuArchitecture, platforms, env }: C
     nlb: r.read('ecsNlb', false, boolean),
     deployment: readDeployment(r),
     extraInstanceTypes,
+    ecsExec: r.optional('ecsExec', boolean),
   };
 }

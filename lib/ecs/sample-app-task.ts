@@ -28,6 +28,12 @@ export interface SampleAppTaskProps {
    * @default SAMPLE_APP.shutdown, the app's own defaults
    */
   readonly shutdown?: SampleAppShutdown;
+  /**
+   * ECS Exec on the task's service: its SSM agent writes inside the container, so the root file
+   * system stays writable (lib/ecs/exec.ts).
+   * @default false
+   */
+  readonly ecsExec?: boolean;
 }
 
 /**
@@ -95,6 +101,8 @@ export class SampleAppTask extends Construct {
       stopTimeout: Duration.seconds(shutdown.timeoutSeconds + SAMPLE_APP.stopMarginSeconds),
       secrets: props.secrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: launchType }),
+      // the app writes only to the guestbook volume; ECS Exec's agent needs the root writable
+      readonlyRootFilesystem: !props.ecsExec,
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

@@ -189,6 +189,13 @@ describe('with a shared volume', () => {
   });
 
   test('every request except a healthy /healthz logs one line with method, path, status and time', async () => {
+    // the line's embedded metrics: test/app/metrics.test.ts
+    const METRICS = {
+      _aws: expect.any(Object),
+      Platform: FACTS.platform,
+      Route: expect.any(String),
+      RequestLatency: expect.any(Number),
+    };
     await fetch(url('/api/info?verbose=1'));
     await fetch(url('/nowhere'));
 
@@ -196,12 +203,12 @@ describe('with a shared volume', () => {
       {
         level: 'info',
         msg: 'request',
-        fields: { method: 'GET', path: '/api/info', status: 200, ms: expect.any(Number) },
+        fields: { method: 'GET', path: '/api/info', status: 200, ms: expect.any(Number), ...METRICS },
       },
       {
         level: 'info',
         msg: 'request',
-        fields: { method: 'GET', path: '/nowhere', status: 404, ms: expect.any(Number) },
+        fields: { method: 'GET', path: '/nowhere', status: 404, ms: expect.any(Number), ...METRICS },
       },
     ]);
   });

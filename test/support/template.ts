@@ -5,6 +5,7 @@
  */
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON: its shape depends on the type */
 export type Resource = {
@@ -90,4 +91,76 @@ export function subnetKinds(subnets: unknown[]): string[] {
 export function joined(value: { 'Fn::Join': [string, unknown[]] }): string {
   const [separator, parts] = value['Fn::Join'];
   return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(separator);
+}
+
+/**
+ * A dashboard's body as JSON. A value CloudFormation fills in (a Ref, an Fn::GetAtt) is put back as
+ * that object; one inside a longer string is shown as its JSON, as `joined` shows it.
+ */
+export function dashboardBody(dashboard: Resource): any {
+  const [separator, parts] = dashboard.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
+  const text = parts.map((part, i) => (typeof part === 'string' ? part : `@@${i}@@`)).join(separator);
+  return JSON.parse(text, (_key, value) => {
+    if (typeof value !== 'string') return value;
+    const whole = /^@@(\d+)@@$/.exec(value);
+    if (whole) return parts[Number(whole[1])];
+    return value.replace(/@@(\d+)@@/g, (_match, i: string) => JSON.stringify(parts[Number(i)]));
+  });
+}
+
+/** Every metric a dashboard graphs: `[namespace, name, dimension, value, ..., { stat, label, ... }]`. */
+export function dashboardMetricLines(dashboard: Resource): unknown[][] {
+  return dashboardBody(dashboard).widgets.flatMap((widget: any) => widget.properties.metrics ?? []);
+}
+
+/** Every metric a dashboard graphs, as `[namespace, name, dimension, value, ...]` without its options. */
+export function dashboardMetrics(dashboard: Resource): unknown[][] {
+  const isOptions = (part: unknown) =>
+    typeof part === 'object' &&
+    part !== null &&
+    !Object.keys(part).some((k) => k === 'Ref' || k.startsWith('Fn::'));
+  return dashboardMetricLines(dashboard).map((metric) => metric.filter((part) => !isOptions(part)));
+}
+
+/** An alarm's `Dimensions` as `metricAsGraphed` lists them. */
+export function dimensionsAsGraphed(dimensions: { Name: string; Value: any }[]): unknown[] {
+  return dimensions.flatMap(({ Name, Value }) => [Name, Value['Fn::Join'] ? joined(Value) : Value]);
+}
+
+/** A metric as `dashboardMetrics` lists it, with its dimension values as `stack` resolves them. */
+export function metricAsGraphed(stack: Stack, metric: IMetric): unknown[] {
+  const { namespace, metricName, dimensions = [] } = metric.toMetricConfig().metricStat!;
+  return [
+    namespace,
+    metricName,
+    ...dimensions.flatMap(({ name, value }) => {
+      const resolved = stack.resolve(value);
+      return [name, resolved?.['Fn::Join'] ? joined(resolved) : resolved];
+    }),
+  ];
+}
+
+/**
+ * The stack's alarms: each tells the alerts topic (lib/alerts.ts) of ALARM and OK, and the topic's
+ * policy lets CloudWatch publish for that alarm alone. Returns them by logical ID.
+ */
+export function alarmsToAlertsTopic(s: SynthesizedStack): Record<string, Resource> {
+  const topic = { Ref: logicalIdAt(s, 'Alerts/Topic') };
+  const alarms = resourcesOf(s.template, 'AWS::CloudWatch::Alarm', { AlarmActions: [topic] });
+  const statements = resourceAt(s, 'Alerts/Topic/Policy').Properties.PolicyDocument.Statement;
+  for (const [id, alarm] of Object.entries(alarms)) {
+    expect(alarm.Properties.OKActions).toEqual([topic]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [id, 'Arn'] } } },
+      }),
+    );
+  }
+  // encrypted with a key of its own, which CloudWatch may use
+  expect(resourceAt(s, 'Alerts/Topic').Properties.KmsMasterKeyId).toEqual({
+    'Fn::GetAtt': [logicalIdAt(s, 'Alerts/Key'), 'Arn'],
+  });
+  return alarms;
 }

@@ -32,7 +32,9 @@ export type PriceName =
   | 'wafWebAclMonth'
   | 'wafRuleMonth'
   | 'backupEfsWarmGbMonth'
-  | 'cloudWatchMetricMonth';
+  | 'cloudWatchMetricMonth'
+  | 'cloudWatchDashboardMonth'
+  | 'cloudWatchAlarmMetricMonth';
 
 /** One list price: `usd` per `per`, as the `source` page states it. */
 export interface Price {
@@ -188,6 +190,8 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
   'AWS::SecretsManager::Secret': secret,
   'AWS::WAFv2::WebACL': webAcl,
   'AWS::Backup::BackupPlan': backupPlan,
+  'AWS::CloudWatch::Dashboard': dashboard,
+  'AWS::CloudWatch::Alarm': alarm,
 };
 
 // ---- Networking ----
@@ -822,6 +826,19 @@ function webAcl(id: string, properties: object, c: Context): LineItem[] {
   ];
 }
 
+// ---- CloudWatch dashboards and alarms: billed by the month ----
+
+function dashboard(id: string, _properties: object, c: Context): LineItem[] {
+  return [
+    {
+      resource: id,
+      item: 'CloudWatch dashboard',
+      hourly: c.price('cloudWatchDashboardMonth') / HOURS_PER_MONTH,
+      note: 'free while the account has 3 dashboards or fewer',
+    },
+  ];
+}
+
 /**
  * A backup plan's recovery points of the EFS file systems it covers, in warm storage: each
  * incremental backup adds only what changed, so about one copy of what the file system stores.
@@ -834,6 +851,24 @@ function backupPlan(id: string, _properties: object, c: Context): LineItem[] {
       item: `AWS Backup warm storage, ${gb} GB of EFS backups (assumed)`,
       hourly: (gb * c.price('backupEfsWarmGbMonth')) / HOURS_PER_MONTH,
       note: 'plus per GB restored',
+    },
+  ];
+}
+
+interface AlarmProperties {
+  /** A metric math alarm: its expressions and the metrics (`MetricStat`) they read. */
+  readonly Metrics?: readonly { readonly MetricStat?: object }[];
+}
+
+/** An alarm bills per metric it reads: one for a plain alarm, each `MetricStat` of a metric math one. */
+function alarm(id: string, properties: object, c: Context): LineItem[] {
+  const math = (properties as AlarmProperties).Metrics;
+  const metrics = math ? math.filter((m) => m.MetricStat).length : 1;
+  return [
+    {
+      resource: id,
+      item: `CloudWatch alarm, ${metrics} metric${metrics === 1 ? '' : 's'}`,
+      hourly: (metrics * c.price('cloudWatchAlarmMetricMonth')) / HOURS_PER_MONTH,
     },
   ];
 }

@@ -42,8 +42,9 @@ export function formatReport(
     '',
     'Not included (usage, not size): data transfer; GB processed by NAT and endpoints; load balancer capacity',
     'units; requests to S3, SQS, SNS, EventBridge, Lambda, KMS, Secrets Manager and WAF; CloudWatch logs,',
-    'metrics, alarms and Container Insights; ECR storage; backups restored; tasks and pods that run on demand',
-    'or on EKS Fargate.',
+    "metrics (the app's own included) and Container Insights; ECR storage; backups restored; tasks and pods",
+    'that run on demand or on EKS Fargate.',
+    'Dashboards and alarms are priced as if beyond the free tier (3 dashboards, 10 alarm metrics per account).',
     '',
   ].join('\n');
 }
