@@ -41,9 +41,9 @@ export class EcsStack extends Stack {
   readonly cluster: ecs.ICluster;
   /** The shared guestbook; mount it into another task definition with `addGuestbookVolume`. */
   readonly guestbook: EfsGuestbook;
-  /** Both services' deployment alarms, without actions: give them yours (`alarm.addAlarmAction`). */
-  readonly deploymentAlarms: cloudwatch.IAlarm[];
-  /** Where this stack's alarms publish; the deployment alarms join with `alerts.notifyOn(alarm)`. */
+  /** Both services' deployment alarms; they also tell the alerts topic. */
+  readonly deploymentAlarms: cloudwatch.Alarm[];
+  /** Where this stack's alarms publish: the deployment alarms and those of the dashboard's metrics. */
   readonly alerts: Alerts;
 
   constructor(scope: Construct, id: string, props: EcsStackProps) {
@@ -199,6 +199,7 @@ export class EcsStack extends Stack {
       fileSystem,
       alerts: this.alerts,
     });
+    for (const alarm of this.deploymentAlarms) this.alerts.notifyOn(alarm);
     // Debug access: what `aws ecs execute-command` needs (docs/ecs.md, "Debug access")
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'Ec2ServiceName', { value: ec2Service.serviceName });

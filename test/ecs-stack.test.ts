@@ -1156,7 +1156,8 @@ describe('ECS stack: deployments', () => {
             DatapointsToAlarm: 2,
             TreatMissingData: 'notBreaching',
           });
-          expect(alarm).not.toHaveProperty('AlarmActions');
+          // ECS rolls back on the alarm itself; its action only tells people
+          expect(alarm.AlarmActions).toEqual([{ Ref: logicalIdAt(v, 'Alerts/Topic') }]);
         }
         const [errors, latency, unhealthy] = deploymentAlarms(v, kind);
         const { target5xxPercent, p90Seconds, unhealthyHosts } = DEPLOYMENT_ALARM_THRESHOLDS;
@@ -1662,8 +1663,8 @@ describe('ECS stack: observability', () => {
   test.each(VARIANTS)(
     '%s: every alarm tells the alerts topic, which lets CloudWatch publish for it alone',
     (variant) => {
-      // one per target group and one per service
-      expect(Object.keys(alarmsToAlertsTopic(built[variant]))).toHaveLength(4);
+      // one per target group and one per service, and each service's three deployment alarms
+      expect(Object.keys(alarmsToAlertsTopic(built[variant]))).toHaveLength(4 + 2 * 3);
     },
   );
 

@@ -123,8 +123,9 @@ async function detectKubernetes(env: NodeJS.ProcessEnv, lookup: MetadataLookup):
 }
 
 /**
- * Asks EC2 instance metadata (IMDSv2: a session token first, then the value) for the node's zone. From a
- * pod this needs the instance's metadata hop limit set to 2, as EKS managed node groups do by default.
+ * Asks EC2 instance metadata (IMDSv2: a session token first, then the value) for the node's zone: the
+ * fallback for a pod told no AVAILABILITY_ZONE. It answers only where the node's metadata hop limit
+ * is 2 or more; this repository's nodes keep it at 1, so its chart passes the zone label instead.
  */
 async function instanceAvailabilityZone(env: NodeJS.ProcessEnv, lookup: MetadataLookup): Promise<string> {
   // The variable AWS SDKs honour to point at another metadata endpoint; tests use it for a fake one.

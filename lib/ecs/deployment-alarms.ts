@@ -24,7 +24,7 @@ const PERIOD = Duration.minutes(1);
  * deployment and its bake time, and rolls back when one goes off; the circuit breaker covers tasks
  * that do not start at all, these the ones that start and then answer badly. Over every target group
  * the service's tasks can be in: with traffic shifting, the pair, so green's errors count whichever
- * group it is in. The alarms carry no actions here: add them with `alarm.addAlarmAction`.
+ * group it is in. The alarms carry no actions here: the stack points them at its alerts topic.
  */
 export class DeploymentAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[];
