@@ -43,6 +43,12 @@ export interface StagePolicy {
   readonly fargateSpot: boolean;
   /** Interface endpoints in every AZ's private subnet, or (cheaper) in one. */
   readonly endpointsInEveryAz: boolean;
+  // production controls: data at rest
+  /**
+   * Whether `cdk synth` judges the templates by AWS Control Tower's proactive controls (cfn-guard).
+   * Off in the sandbox, which keeps cheaper choices those rules refuse (docs/security.md).
+   */
+  readonly controlTowerRules: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -62,6 +68,8 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(120),
         fargateSpot: false,
         endpointsInEveryAz: true,
+        // production controls: data at rest
+        controlTowerRules: true,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -79,5 +87,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         deregistrationDelay: Duration.seconds(30),
         fargateSpot: cpuArchitecture === 'x86_64',
         endpointsInEveryAz: false,
+        // production controls: data at rest
+        controlTowerRules: false,
       };
 }

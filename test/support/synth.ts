@@ -4,7 +4,9 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp, ContainersOnAws } from '../../lib/app';
+import { ControlTowerRules } from '../../lib/control-tower-rules';
 import { AppConfig, loadConfig, PLATFORMS } from '../../lib/config';
+import { stagePolicy } from '../../lib/stage';
 
 /** The context `cdk synth` sees: cdk.json's feature flags and defaults. Read once per test file. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -22,8 +24,8 @@ export interface SynthesizedApp {
 /**
  * Builds the app as `bin/` does, from cdk.json's context plus `context` (as `-c` would give it).
  *
- * `judge: true` synthesizes as `cdk synth` does: CDK's built-in CloudFormation validation and
- * cdk-nag. Off by default, because the validator is a WebAssembly module that costs seconds to
+ * `judge: true` synthesizes as `cdk synth` does: CDK's built-in CloudFormation validation, cdk-nag
+ * and, where the stage policy asks for them, AWS Control Tower's proactive controls. Off by default, because the validator is a WebAssembly module that costs seconds to
  * load in every test file; test/whole-app.test.ts judges the whole app in both stages once. Asset staging
  * is always off: copying the image context and handler bundles proves nothing in a unit test.
  */
@@ -37,7 +39,12 @@ export function synthesize(
   });
   const config = loadConfig(app.node.getAllContext());
   const stacks = buildApp(app, config);
-  if (options.judge) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.judge) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    if (stagePolicy(config.stage, config.cpuArchitecture).controlTowerRules) {
+      Validations.of(app).addPlugins(new ControlTowerRules());
+    }
+  }
   return { app, config, stacks, template: (stack) => Template.fromStack(stack) };
 }
 
