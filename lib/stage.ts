@@ -49,6 +49,25 @@ export interface StagePolicy {
    * Off in the sandbox, which keeps cheaper choices those rules refuse (docs/security.md).
    */
   readonly controlTowerRules: boolean;
+  /** Every log group encrypted with its stack's customer managed key (CT.CLOUDWATCH.PR.3), one key a stack. */
+  readonly logEncryption: boolean;
+  /**
+   * Buckets whose writers can use KMS encrypted with a customer managed key (CT.S3.PR.10), else SSE-S3.
+   * Access-log buckets stay SSE-S3 in every stage: ALB and S3 server access logging cannot write SSE-KMS.
+   */
+  readonly bucketKeys: boolean;
+  /** Secrets encrypted with a customer managed key rather than Secrets Manager's AWS managed one. */
+  readonly secretKeys: boolean;
+  /**
+   * File systems in an AWS Backup plan (daily, kept 35 days) with a vault under a customer managed key.
+   * Off in the sandbox: a vault that holds recovery points cannot be deleted, so `cdk destroy` would fail.
+   */
+  readonly backupPlan: boolean;
+  /**
+   * Our Lambda functions in the VPC's private subnets where their stack has the VPC (CT.LAMBDA.PR.3).
+   * Off in the sandbox: a function's network interfaces hold up `cdk destroy` of its subnets for minutes.
+   */
+  readonly lambdasInVpc: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -58,7 +77,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         emptyOnDelete: false,
         logRemovalPolicy: RemovalPolicy.RETAIN,
         namedLogRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-        logRetention: RetentionDays.THREE_MONTHS,
+        logRetention: RetentionDays.ONE_YEAR,
         keyDeletionWindow: Duration.days(30),
         deletionProtection: true,
         accessLogs: true,
@@ -70,6 +89,11 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         endpointsInEveryAz: true,
         // production controls: data at rest
         controlTowerRules: true,
+        logEncryption: true,
+        bucketKeys: true,
+        secretKeys: true,
+        backupPlan: true,
+        lambdasInVpc: true,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -89,5 +113,10 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         endpointsInEveryAz: false,
         // production controls: data at rest
         controlTowerRules: false,
+        logEncryption: false,
+        bucketKeys: false,
+        secretKeys: false,
+        backupPlan: false,
+        lambdasInVpc: false,
       };
 }
