@@ -29,7 +29,12 @@ export function limitGrantsToAwsServices(key: kms.Key): void {
 }
 
 /** A customer managed key for data at rest: rotated yearly, removed and restorable as the stage says. */
-export function customerManagedKey(scope: Construct, id: string, description: string, policy: StagePolicy): kms.Key {
+export function customerManagedKey(
+  scope: Construct,
+  id: string,
+  description: string,
+  policy: StagePolicy,
+): kms.Key {
   const key = new kms.Key(scope, id, {
     description,
     enableKeyRotation: true,
@@ -46,4 +51,3 @@ export class KeyGrantsForAwsServices implements IAspect {
     if (node instanceof kms.Key) limitGrantsToAwsServices(node);
   }
 }
-

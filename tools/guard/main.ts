@@ -54,7 +54,10 @@ fs.rmSync(outdir, { recursive: true, force: true });
 interface Violation {
   ruleName: string;
   description: string;
-  violatingConstructs: { constructPath: string }[];
+  violatingConstructs: {
+    constructPath?: string;
+    cloudFormationResource: { templatePath: string; logicalId: string };
+  }[];
 }
 // one violation per rule and template: grouped by rule
 const byRule = new Map<string, string[]>();
@@ -62,7 +65,13 @@ for (const v of report.pluginReports.flatMap(
   (r: { violations: Violation[] }) => r.violations,
 ) as Violation[]) {
   const rule = `${v.description.split(':')[0]} ${v.ruleName}`;
-  byRule.set(rule, [...(byRule.get(rule) ?? []), ...v.violatingConstructs.map((c) => c.constructPath)]);
+  byRule.set(rule, [
+    ...(byRule.get(rule) ?? []),
+    ...v.violatingConstructs.map(
+      (c) =>
+        c.constructPath ?? `${c.cloudFormationResource.templatePath}: ${c.cloudFormationResource.logicalId}`,
+    ),
+  ]);
 }
 for (const [rule, paths] of [...byRule].sort()) {
   console.log(`${rule}: ${paths.length}`);
