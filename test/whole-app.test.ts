@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
-import { nagAcknowledgments } from './support/acknowledgments';
+import { controlTowerAcknowledgments, nagAcknowledgments } from './support/acknowledgments';
 import { CDK_JSON_CONTEXT, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 import type { Resource } from './support/template';
 
@@ -13,8 +13,9 @@ import type { Resource } from './support/template';
  * Guarantees over every stack of the default app (every platform), in both stages: what a newcomer
  * must be able to trust before spending money, whatever a stack's own tests say.
  */
-// one app per stage, judged as `cdk synth` judges it (CDK's template validation and cdk-nag): the
-// guarantees below and the judges' verdicts read the same synthesis
+// one app per stage, judged as `cdk synth` judges it (CDK's template validation, cdk-nag and, in
+// production, AWS Control Tower's proactive controls): the guarantees below and the judges' verdicts
+// read the same synthesis
 const apps = {
   sandbox: synthesize(STAGE_CONTEXT.sandbox, { judge: true }),
   production: synthesize(STAGE_CONTEXT.production, { judge: true }),
@@ -170,20 +171,29 @@ describe.each(STAGES)('%s: synthesis', (stage) => {
   });
 });
 
-/** cdk-nag's AWS Solutions findings that nothing acknowledged, as `path: rule` lines. */
+/** Every judge's findings that nothing acknowledged, as `plugin: path: rule` lines. */
 function unacknowledgedFindings(app: App): string[] {
+  // Depending on how CDK judges the app mode, a failed validation throws, or prints the report and
+  // sets the process's exit code: either way the report file is written, and read here.
+  const exitCode = process.exitCode;
   try {
     app.synth();
-    return [];
   } catch (error) {
-    const reportFile = path.join(app.outdir, 'validation-report.json');
-    if (!fs.existsSync(reportFile)) throw error;
-    const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
-    return report.pluginReports.flatMap((plugin: { violations: Violation[] }) =>
-      plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => `${c.constructPath}: ${v.ruleName}`)),
-    );
+    if (!fs.existsSync(path.join(app.outdir, 'validation-report.json'))) throw error;
+  } finally {
+    process.exitCode = exitCode;
   }
+  const reportFile = path.join(app.outdir, 'validation-report.json');
+  if (!fs.existsSync(reportFile)) return [];
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  return report.pluginReports.flatMap((plugin: { pluginName: string; violations: Violation[] }) =>
+    plugin.violations.flatMap((v) =>
+      v.violatingConstructs.map((c) => `${plugin.pluginName}: ${c.constructPath}: ${v.ruleName}`),
+    ),
+  );
 }
+
+const CONTROL_TOWER = 'cdk-validator-cfnguard';
 
 interface Violation {
   ruleName: string;
@@ -194,11 +204,43 @@ describe.each(STAGES)('cdk-nag AWS Solutions checks, %s', (stage) => {
   const { app } = apps[stage];
 
   test('no finding is left unacknowledged in any stack', () => {
-    expect(unacknowledgedFindings(app)).toEqual([]);
+    expect(unacknowledgedFindings(app).filter((line) => !line.startsWith(`${CONTROL_TOWER}:`))).toEqual([]);
   });
 
   test('every acknowledgment sits on a construct inside a stack, with a specific reason', () => {
     const all = nagAcknowledgments(app);
+    expect(all.length).toBeGreaterThan(0);
+    const stackWideOrVague = all.filter((ack) => ack.path.split('/').length < 2 || ack.reason.length < 30);
+    expect(stackWideOrVague).toEqual([]);
+  });
+});
+
+/**
+ * Rules whose fixes land on other branches of this session (compute hardening, the edge): the
+ * integrator empties this list when they merge, and then the test holds every rule.
+ */
+const FIXED_ELSEWHERE = [
+  'autoscaling_multiple_az_check',
+  'autoscaling_mixed_instances_policy_multiple_instance_types_check',
+  'ec2_launch_template_monitoring_enabled_check',
+  'ec2_launch_template_token_hop_limit_check',
+  'ecs_task_definition_nonroot_user_check',
+  'ecs_task_definition_memory_hard_limit_check',
+  'alb_http_to_https_redirection_check',
+];
+
+describe('AWS Control Tower proactive controls, production', () => {
+  const { app } = apps.production;
+
+  test('no finding is left unacknowledged in any stack', () => {
+    const findings = unacknowledgedFindings(app)
+      .filter((line) => line.startsWith(`${CONTROL_TOWER}:`))
+      .filter((line) => !FIXED_ELSEWHERE.some((rule) => line.endsWith(`: ${rule}`)));
+    expect(findings).toEqual([]);
+  });
+
+  test('every acknowledgment sits on one resource inside a stack, with a specific reason', () => {
+    const all = controlTowerAcknowledgments(app);
     expect(all.length).toBeGreaterThan(0);
     const stackWideOrVague = all.filter((ack) => ack.path.split('/').length < 2 || ack.reason.length < 30);
     expect(stackWideOrVague).toEqual([]);
