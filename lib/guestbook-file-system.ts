@@ -59,8 +59,9 @@ export class GuestbookFileSystem extends Construct {
         'Recovery points of the guestbook file system',
         policy,
       ),
-      // a vault that holds recovery points cannot be deleted: kept with the data
-      removalPolicy: policy.dataRemovalPolicy,
+      // kept with the data (a vault that holds recovery points cannot be deleted anyway); CDK names
+      // it, so like a named log group it is never kept from a create that failed
+      removalPolicy: policy.namedLogRemovalPolicy,
     });
     const plan = backup.BackupPlan.daily35DayRetention(this, 'Plan', vault);
     const selection = plan.addSelection('FileSystem', {
