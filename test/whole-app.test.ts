@@ -247,6 +247,155 @@ describe('AWS Control Tower proactive controls, production', () => {
   });
 });
 
+describe.each(STAGES)('%s: data at rest', (stage) => {
+  const all = () => resources(stage);
+  const ofType = (type: string) => all().filter(([, r]) => r.Type === type);
+  const stackOf = (id: string) => id.split('/')[0];
+  const keysOf = (stack: string) =>
+    ofType('AWS::KMS::Key')
+      .filter(([id]) => stackOf(id) === stack)
+      .map(([id]) => id.split('/')[1]);
+
+  test('log groups: a key of their own stack in production, none in the sandbox; a year kept in production', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(10);
+    for (const [id, r] of groups) {
+      if (stage === 'production') {
+        expect(keysOf(stackOf(id))).toContain(r.Properties.KmsKeyId?.['Fn::GetAtt']?.[0]);
+        expect(r.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
+      } else {
+        expect(r.Properties.KmsKeyId).toBeUndefined();
+      }
+    }
+  });
+
+  test('a logs key lets CloudWatch Logs of its region use it for log groups only, and rotates', () => {
+    const logsKeys = ofType('AWS::KMS::Key').filter(([id]) => id.split('/')[1].startsWith('LogsKey'));
+    // one per stack that has log groups (App Runner's service keeps its logs itself)
+    const withGroups = new Set(ofType('AWS::Logs::LogGroup').map(([id]) => stackOf(id)));
+    expect(logsKeys.map(([id]) => stackOf(id)).sort()).toEqual(
+      stage === 'production' ? [...withGroups].sort() : [],
+    );
+    for (const [, r] of logsKeys) {
+      expect(r.Properties.EnableKeyRotation).toBe(true);
+      const statement = r.Properties.KeyPolicy.Statement.find(
+        (st: Json) => st.Sid === 'CloudWatchLogsOfThisAccount',
+      );
+      expect(JSON.stringify(statement.Principal.Service)).toMatch(
+        /logs\.(eu-west-1|",\{"Ref":"AWS::Region"\},")\.amazonaws\.com/,
+      );
+      expect(JSON.stringify(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toContain(
+        ':log-group:*',
+      );
+    }
+  });
+
+  test('every KMS key rotates and lets only AWS services create grants (CT.KMS.PR.3)', () => {
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const [, r] of keys) {
+      expect(r.Properties.EnableKeyRotation).toBe(true);
+      expect(r.Properties.KeyPolicy.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'kms:CreateGrant',
+          Principal: { AWS: '*' },
+          Condition: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        }),
+      );
+    }
+  });
+
+  test('buckets keep versions for a while and clean up; KMS in production except where a log service writes', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+    expect(buckets.length).toBeGreaterThan(0);
+    // where ALB access logs and S3 server access logs go: those services write SSE-S3 only
+    const logDestinations = new Set(
+      all().flatMap(([id, r]) => {
+        const refs =
+          r.Type === 'AWS::S3::Bucket'
+            ? [r.Properties.LoggingConfiguration?.DestinationBucketName]
+            : r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer'
+              ? r.Properties.LoadBalancerAttributes.filter(
+                  (a: Json) => a.Key === 'access_logs.s3.bucket',
+                ).map((a: Json) => a.Value)
+              : [];
+        return refs.filter((ref) => ref?.Ref).map((ref) => `${stackOf(id)}/${ref.Ref}`);
+      }),
+    );
+    expect(logDestinations.size).toBe(stage === 'production' ? 2 : 0);
+    for (const [id, r] of buckets) {
+      expect(r.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(r.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({
+        Status: 'Enabled',
+        NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+      });
+      const sse =
+        r.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
+      const accessLogs =
+        id.endsWith('AccessLogs') || logDestinations.has(id) || /AccessLogs[A-F0-9]{8}$/.test(id);
+      expect(sse.SSEAlgorithm).toBe(stage === 'production' && !accessLogs ? 'aws:kms' : 'AES256');
+    }
+  });
+
+  test('every queue has a dead-letter queue or is one, and every dead-letter queue is alarmed', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    const deadLetterQueues = queues.filter(([, r]) => r.Properties.RedriveAllowPolicy);
+    expect(deadLetterQueues.length).toBeGreaterThan(0);
+    expect(queues.filter(([, r]) => !r.Properties.RedrivePolicy && !r.Properties.RedriveAllowPolicy)).toEqual(
+      [],
+    );
+    const alarms = JSON.stringify(ofType('AWS::CloudWatch::Alarm'));
+    for (const [id] of deadLetterQueues)
+      expect(alarms).toContain(`"Fn::GetAtt":["${id.split('/')[1]}","QueueName"]`);
+  });
+
+  test('file systems: an AWS Backup plan, daily, 35 days, in a vault under a key of ours, in production only', () => {
+    const fileSystems = ofType('AWS::EFS::FileSystem');
+    const selections = ofType('AWS::Backup::BackupSelection');
+    if (stage === 'sandbox') {
+      expect(all().filter(([, r]) => r.Type.startsWith('AWS::Backup::'))).toEqual([]);
+      return;
+    }
+    expect(selections.map(([id]) => stackOf(id)).sort()).toEqual(
+      fileSystems.map(([id]) => stackOf(id)).sort(),
+    );
+    for (const [, r] of ofType('AWS::Backup::BackupPlan')) {
+      expect(r.Properties.BackupPlan.BackupPlanRule).toEqual([
+        expect.objectContaining({
+          ScheduleExpression: 'cron(0 5 * * ? *)',
+          Lifecycle: { DeleteAfterDays: 35 },
+        }),
+      ]);
+    }
+    for (const [, r] of ofType('AWS::Backup::BackupVault')) {
+      expect(r.Properties.EncryptionKeyArn['Fn::GetAtt'][1]).toBe('Arn');
+    }
+  });
+
+  test("secrets: a key of ours in production, Secrets Manager's own in the sandbox", () => {
+    const secrets = ofType('AWS::SecretsManager::Secret');
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const [, r] of secrets) {
+      if (stage === 'production') expect(r.Properties.KmsKeyId['Fn::GetAtt'][1]).toBe('Arn');
+      else expect(r.Properties.KmsKeyId).toBeUndefined();
+    }
+  });
+
+  test('every ECS cluster has Container Insights on', () => {
+    const clusters = ofType('AWS::ECS::Cluster');
+    expect(clusters.length).toBeGreaterThan(0);
+    for (const [, r] of clusters) {
+      expect(r.Properties.ClusterSettings).toEqual([
+        { Name: 'containerInsights', Value: expect.stringMatching(/^(enabled|enhanced)$/) },
+      ]);
+    }
+  });
+});
+
 describe('bad configuration stops `cdk synth` with one clear message and exit code 1', () => {
   const run = promisify(execFile);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-config-'));
