@@ -49,6 +49,12 @@ export class ControlTowerRules implements IPolicyValidationPluginBeta1 {
       .map((file) => path.join(RULES, file))
       .filter((file) => file.endsWith('.guard'))
       .filter((file) => [...typesNamedIn(fs.readFileSync(file, 'utf8'))].some((type) => present.has(type)));
-    return new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(context);
+    const report = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate(context);
+    // The plugin leaves a finding's severity out. Once some findings are acknowledged, CDK decides
+    // whether the rest fail synth by their severity alone: without one, `cdk synth` would pass.
+    return {
+      ...report,
+      violations: report.violations.map((v) => ({ ...v, severity: v.severity ?? 'error' })),
+    };
   }
 }
