@@ -1,8 +1,9 @@
 import { ArnFormat, Stack, type IAspect } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnLogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { acknowledgeControlTowerRule } from './control-tower-acknowledgments';
 import { customerManagedKey } from './customer-managed-keys';
 import type { StagePolicy } from './stage';
 
@@ -21,8 +22,24 @@ export class LogEncryption implements IAspect {
   constructor(private readonly policy: StagePolicy) {}
 
   visit(node: IConstruct): void {
-    if (!this.policy.logEncryption || !(node instanceof CfnLogGroup)) return;
-    node.kmsKeyId = logsKey(Stack.of(node), this.policy).keyArn;
+    if (!(node instanceof CfnLogGroup)) return;
+    if (this.policy.logEncryption) {
+      node.kmsKeyId = logsKey(Stack.of(node), this.policy).keyArn;
+      return;
+    }
+    // the sandbox's choices, named in the stage policy, where `npm run guard` judges the sandbox
+    acknowledgeControlTowerRule(
+      node,
+      'cloudwatch_log_group_encrypted_check',
+      'Sandbox: CloudWatch Logs encryption without a key to pay for (logEncryption)',
+    );
+    if (this.policy.logRetention < RetentionDays.ONE_YEAR) {
+      acknowledgeControlTowerRule(
+        node,
+        'cloudwatch_log_group_retention_period_check',
+        'Sandbox: logs kept as long as the stage policy says (logRetention), not a year',
+      );
+    }
   }
 }
 

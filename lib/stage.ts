@@ -63,11 +63,6 @@ export interface StagePolicy {
    * Off in the sandbox: a vault that holds recovery points cannot be deleted, so `cdk destroy` would fail.
    */
   readonly backupPlan: boolean;
-  /**
-   * Our Lambda functions in the VPC's private subnets where their stack has the VPC (CT.LAMBDA.PR.3).
-   * Off in the sandbox: a function's network interfaces hold up `cdk destroy` of its subnets for minutes.
-   */
-  readonly lambdasInVpc: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -93,7 +88,6 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         bucketKeys: true,
         secretKeys: true,
         backupPlan: true,
-        lambdasInVpc: true,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -117,6 +111,5 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         bucketKeys: false,
         secretKeys: false,
         backupPlan: false,
-        lambdasInVpc: false,
       };
 }

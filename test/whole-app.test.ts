@@ -332,7 +332,7 @@ describe.each(STAGES)('%s: data at rest', (stage) => {
                   (a: Json) => a.Key === 'access_logs.s3.bucket',
                 ).map((a: Json) => a.Value)
               : [];
-        return refs.filter((ref) => ref?.Ref).map((ref) => `${stackOf(id)}/${ref.Ref}`);
+        return refs.filter((ref: Json) => ref?.Ref).map((ref: Json) => `${stackOf(id)}/${ref.Ref}`);
       }),
     );
     expect(logDestinations.size).toBe(stage === 'production' ? 2 : 0);
