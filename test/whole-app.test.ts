@@ -4,10 +4,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { App } from 'aws-cdk-lib';
-import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { build } from 'esbuild';
 import { controlTowerAcknowledgments, nagAcknowledgments } from './support/acknowledgments';
-import { CDK_JSON_CONTEXT, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
+import {
+  assemble,
+  CDK_JSON_CONTEXT,
+  STAGE_CONTEXT,
+  STAGES,
+  synthesize,
+  validationReport,
+} from './support/synth';
 import type { Resource } from './support/template';
 
 /**
@@ -172,30 +178,11 @@ describe.each(STAGES)('%s: synthesis', (stage) => {
   });
 });
 
-const reportFile = (app: App) => path.join(app.outdir, 'validation-report.json');
-
-/**
- * The app's cloud assembly. A judge's finding fails synth, by a throw or (as a CLI app would) a
- * printed report and the process's exit code, after the assembly is written: read it from disk then,
- * and leave the verdicts to the judges' tests, which read the report.
- */
-function assemble(app: App): CloudAssembly {
-  const exitCode = process.exitCode;
-  try {
-    return app.synth();
-  } catch (error) {
-    if (!fs.existsSync(reportFile(app))) throw error;
-    return new CloudAssembly(app.outdir);
-  } finally {
-    process.exitCode = exitCode;
-  }
-}
-
 /** Every judge's findings that nothing acknowledged, as `plugin: path: rule` lines. */
 function unacknowledgedFindings(app: App): string[] {
   assemble(app);
-  if (!fs.existsSync(reportFile(app))) return [];
-  const report = JSON.parse(fs.readFileSync(reportFile(app), 'utf8'));
+  if (!fs.existsSync(validationReport(app))) return [];
+  const report = JSON.parse(fs.readFileSync(validationReport(app), 'utf8'));
   return report.pluginReports.flatMap((plugin: { pluginName: string; violations: Violation[] }) =>
     plugin.violations.flatMap((v) =>
       v.violatingConstructs.map((c) => `${plugin.pluginName}: ${c.constructPath}: ${v.ruleName}`),

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp, ContainersOnAws } from '../../lib/app';
 import { ControlTowerRules } from '../../lib/control-tower-rules';
@@ -45,7 +46,40 @@ export function synthesize(
       Validations.of(app).addPlugins(new ControlTowerRules());
     }
   }
-  return { app, config, stacks, template: (stack) => Template.fromStack(stack) };
+  if (!options.judge) return { app, config, stacks, template: (stack) => Template.fromStack(stack) };
+  // a judge's finding fails synth after the assembly is written, and a second synth of the same app
+  // would run CDK's aspects again: every template is read from the one assembly
+  const templates = new Map<string, Template>();
+  const template = (stack: Stack) => {
+    if (!templates.has(stack.artifactId)) {
+      templates.set(
+        stack.artifactId,
+        Template.fromJSON(assemble(app).getStackArtifact(stack.artifactId).template),
+      );
+    }
+    return templates.get(stack.artifactId)!;
+  };
+  return { app, config, stacks, template };
+}
+
+/** Where synth writes the judges' report. */
+export const validationReport = (app: App) => path.join(app.outdir, 'validation-report.json');
+
+/**
+ * The app's cloud assembly, synthesized once. A judge's finding fails synth, by a throw or (as a CLI
+ * app would) a printed report and the process's exit code, after the assembly is written: it is read
+ * from disk then, and the verdicts are left to the judges' tests, which read the report.
+ */
+export function assemble(app: App): CloudAssembly {
+  const exitCode = process.exitCode;
+  try {
+    return app.synth();
+  } catch (error) {
+    if (!fs.existsSync(validationReport(app))) throw error;
+    return new CloudAssembly(app.outdir);
+  } finally {
+    process.exitCode = exitCode;
+  }
 }
 
 /** Both stages, for tests that hold for each. */
