@@ -5,7 +5,9 @@ import { EcsPatternsStack } from './ecs-patterns-stack';
 import { EcsStack } from './ecs-stack';
 import { EksStack } from './eks-stack';
 import { ExpressStack } from './express-stack';
+import { KeyGrantsForAwsServices } from './customer-managed-keys';
 import { LambdaLogGroups } from './lambda-log-groups';
+import { LogEncryption } from './log-encryption';
 import { NetworkStack } from './network-stack';
 import { RegistryStack } from './registry-stack';
 import { stagePolicy } from './stage';
@@ -121,6 +123,8 @@ export function buildApp(app: App, config: AppConfig): ContainersOnAws {
     : undefined;
 
   Aspects.of(app).add(new LambdaLogGroups(policy));
+  Aspects.of(app).add(new LogEncryption(policy));
+  Aspects.of(app).add(new KeyGrantsForAwsServices());
   Tags.of(app).add('project', 'containers-on-aws');
   Tags.of(app).add('stage', config.stage);
   return { network, registry, ecs, ecsPatterns, eks, appRunner, express };

@@ -8,7 +8,7 @@ import type { EcsPatternsConfig } from './config';
 import type { EfsGuestbook } from './ecs/guestbook-volume';
 import { GuestbookPruning } from './ecs-patterns/guestbook-pruning';
 import { INPUT_PREFIX, ObjectSummaries, RESULTS_PREFIX } from './ecs-patterns/object-summaries';
-import { QueueWorker } from './ecs-patterns/queue-worker';
+import { DEAD_LETTER_QUEUE, QueueWorker } from './ecs-patterns/queue-worker';
 import { StoppedTaskAlerts } from './ecs-patterns/stopped-task-alerts';
 import type { SampleAppImage } from './sample-app';
 import type { StagePolicy } from './stage';
@@ -53,6 +53,7 @@ export class EcsPatternsStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy: policy.dataRemovalPolicy,
+      redriveAllowPolicy: DEAD_LETTER_QUEUE,
     });
     Validations.of(failedInvocations).acknowledge({
       id: 'AwsSolutions-SQS3',

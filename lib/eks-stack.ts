@@ -73,6 +73,10 @@ export class EksStack extends Stack {
         }),
     );
 
+    const kubectlSecurityGroup = new ec2.SecurityGroup(this, 'KubectlSecurityGroup', {
+      vpc,
+      description: 'The kubectl provider functions: HTTPS to the cluster endpoint and AWS APIs',
+    });
     const cluster = new eks.Cluster(this, 'Cluster', {
       clusterName,
       version: release.version,
@@ -93,7 +97,11 @@ export class EksStack extends Stack {
       serviceIpv4Cidr: SERVICE_CIDR,
       // manifests and Helm charts go through a Lambda function with kubectl and helm from this layer;
       // it runs in the VPC's private subnets and talks to the private endpoint
-      kubectlProviderOptions: { kubectlLayer: new release.kubectlLayer(this, 'KubectlLayer') },
+      kubectlProviderOptions: {
+        kubectlLayer: new release.kubectlLayer(this, 'KubectlLayer'),
+        // its own group, let in on 443 only (below), rather than the cluster's, which admits everything
+        securityGroups: [kubectlSecurityGroup],
+      },
       // access entries only: whoever deploys is not made admin; the kubectl function and eksAdminPrincipalArn are
       bootstrapClusterCreatorAdminPermissions: false,
       // the CNI, kube-proxy and CoreDNS come as managed add-ons below, not as unmanaged manifests
@@ -108,6 +116,11 @@ export class EksStack extends Stack {
     this.cluster = cluster;
     acknowledgeClusterRoles(cluster, autoMode);
     acknowledgeKubectlProvider(cluster);
+    cluster.connections.allowFrom(
+      kubectlSecurityGroup,
+      ec2.Port.tcp(443),
+      'kubectl provider to the endpoint',
+    );
     Validations.of(cluster).acknowledge({
       id: 'CloudFormation-Validate::W9009',
       reason:

@@ -2,6 +2,7 @@ import { Fn, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeControlTowerRule } from './control-tower-acknowledgments';
 import type { StagePolicy } from './stage';
 
 /**
@@ -28,6 +29,15 @@ export function insightsCluster(
   });
   const cluster = new ecs.Cluster(scope, id, { ...props, clusterName });
   cluster.node.addDependency(performanceLogs);
+  if (props.containerInsightsV2 === ecs.ContainerInsights.ENHANCED) {
+    // CT.ECS.PR.2 accepts only `enabled`; `enhanced` is Container Insights with everything `enabled`
+    // collects, plus container-level metrics
+    acknowledgeControlTowerRule(
+      cluster,
+      'ecs_container_insights_enabled_check',
+      "Container Insights is on, as 'enhanced' (enhanced observability), a superset of the 'enabled' the rule knows",
+    );
+  }
   return cluster;
 }
 

@@ -2,6 +2,7 @@ import { CfnResource, IAspect } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { acknowledgeControlTowerRule } from './control-tower-acknowledgments';
 import type { StagePolicy } from './stage';
 
 /**
@@ -46,6 +47,11 @@ export class LambdaLogGroups implements IAspect {
           removalPolicy: this.policy.logRemovalPolicy,
         });
       logTo(node, logGroup);
+      acknowledgeControlTowerRule(
+        node,
+        'lambda_inside_vpc_check',
+        "CDK's singleton provider function for a custom resource of its own: its CfnResource takes no VPC configuration",
+      );
     }
   }
 }

@@ -61,6 +61,26 @@ export interface StagePolicy {
    * Off in production: a shell there is a change nobody reviewed; turn it on for an incident.
    */
   readonly ecsExec: boolean;
+  // production controls: data at rest
+  /**
+   * Whether `cdk synth` judges the templates by AWS Control Tower's proactive controls (cfn-guard).
+   * Off in the sandbox, which keeps cheaper choices those rules refuse (docs/security.md).
+   */
+  readonly controlTowerRules: boolean;
+  /** Every log group encrypted with its stack's customer managed key (CT.CLOUDWATCH.PR.3), one key a stack. */
+  readonly logEncryption: boolean;
+  /**
+   * Buckets whose writers can use KMS encrypted with a customer managed key (CT.S3.PR.10), else SSE-S3.
+   * Access-log buckets stay SSE-S3 in every stage: ALB and S3 server access logging cannot write SSE-KMS.
+   */
+  readonly bucketKeys: boolean;
+  /** Secrets encrypted with a customer managed key rather than Secrets Manager's AWS managed one. */
+  readonly secretKeys: boolean;
+  /**
+   * File systems in an AWS Backup plan (daily, kept 35 days) with a vault under a customer managed key.
+   * Off in the sandbox: a vault that holds recovery points cannot be deleted, so `cdk destroy` would fail.
+   */
+  readonly backupPlan: boolean;
 }
 
 export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): StagePolicy {
@@ -70,7 +90,7 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         emptyOnDelete: false,
         logRemovalPolicy: RemovalPolicy.RETAIN,
         namedLogRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-        logRetention: RetentionDays.THREE_MONTHS,
+        logRetention: RetentionDays.ONE_YEAR,
         keyDeletionWindow: Duration.days(30),
         deletionProtection: true,
         accessLogs: true,
@@ -86,6 +106,12 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         detailedMonitoring: true,
         // debug access and observability
         ecsExec: false,
+        // production controls: data at rest
+        controlTowerRules: true,
+        logEncryption: true,
+        bucketKeys: true,
+        secretKeys: true,
+        backupPlan: true,
       }
     : {
         dataRemovalPolicy: RemovalPolicy.DESTROY,
@@ -109,5 +135,11 @@ export function stagePolicy(stage: Stage, cpuArchitecture: CpuArchitecture): Sta
         detailedMonitoring: false,
         // debug access and observability
         ecsExec: true,
+        // production controls: data at rest
+        controlTowerRules: false,
+        logEncryption: false,
+        bucketKeys: false,
+        secretKeys: false,
+        backupPlan: false,
       };
 }

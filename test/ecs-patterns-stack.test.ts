@@ -84,7 +84,9 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
     const v = built[stage];
     expect(resourceAt(v, 'ObjectSummaries/Bucket').Properties).toMatchObject({
       BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: stage === 'production' ? 'aws:kms' : 'AES256' } },
+        ],
       },
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -121,7 +123,7 @@ describe('1. an S3 upload runs a Fargate task through EventBridge', () => {
     });
     expect(resourceAt(v, 'ObjectSummaries/AccessLogs')).toMatchObject({
       DeletionPolicy: 'Retain',
-      Properties: { LifecycleConfiguration: { Rules: [{ ExpirationInDays: 90, Status: 'Enabled' }] } },
+      Properties: { LifecycleConfiguration: { Rules: [{ ExpirationInDays: 365, Status: 'Enabled' }] } },
     });
     // S3's log delivery may write there: the bucket policy grants the logging service
     v.template.hasResourceProperties('AWS::S3::BucketPolicy', {
@@ -608,7 +610,7 @@ describe('every task', () => {
 
   test.each(STAGES)("%s: logs kept for the stage's retention", (stage) => {
     expect(resourceAt(built[stage], 'TaskLogs')).toMatchObject({
-      Properties: { RetentionInDays: stage === 'production' ? 90 : 7 },
+      Properties: { RetentionInDays: stage === 'production' ? 365 : 7 },
       DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
     });
   });

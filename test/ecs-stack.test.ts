@@ -90,7 +90,7 @@ describe('ECS stack: cluster and EC2 capacity', () => {
 
   test.each([
     ['sandbox', 7, 'Delete'],
-    ['production', 90, 'Retain'],
+    ['production', 365, 'Retain'],
   ] as const)(
     '%s: Container Insights logs to a group of the template, made before the cluster (%i days, %s)',
     (variant, days, policy) => {
@@ -425,7 +425,7 @@ describe('ECS stack: two services', () => {
 
   test.each([
     ['sandbox', 7, 'Delete'],
-    ['production', 90, 'Retain'],
+    ['production', 365, 'Retain'],
   ] as const)(
     '%s: logs go to one group (a stream prefix per launch type), %i days, %s with the stack',
     (variant, days, policy) => {

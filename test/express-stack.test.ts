@@ -206,7 +206,7 @@ describe('ECS Express Mode stack', () => {
         LogStreamPrefix: 'express',
       });
       template.hasResource('AWS::Logs::LogGroup', {
-        Properties: { RetentionInDays: stage === 'production' ? 90 : 7 },
+        Properties: { RetentionInDays: stage === 'production' ? 365 : 7 },
         DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
       });
     }

@@ -116,7 +116,7 @@ describe('network stack', () => {
       LogDestinationType: 'cloud-watch-logs',
     });
     t.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: stage === 'production' ? 90 : 7 },
+      Properties: { RetentionInDays: stage === 'production' ? 365 : 7 },
       DeletionPolicy: stage === 'production' ? 'Retain' : 'Delete',
     });
   });

@@ -8,7 +8,14 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { accessLogBucket } from '../access-log-bucket';
+import {
+  accessLogBucket,
+  acknowledgeNoObjectLock,
+  BUCKET_DEFAULTS,
+  lifecycleRules,
+} from '../access-log-bucket';
+import { acknowledgeControlTowerRule } from '../control-tower-acknowledgments';
+import { customerManagedKey } from '../customer-managed-keys';
 import type { SampleAppImage } from '../sample-app';
 import type { StagePolicy } from '../stage';
 import { JobTask } from './job-task';
@@ -44,22 +51,41 @@ export class ObjectSummaries extends Construct {
     const { cluster, policy } = props;
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...BUCKET_DEFAULTS,
+      ...(policy.bucketKeys
+        ? {
+            encryption: s3.BucketEncryption.KMS,
+            encryptionKey: customerManagedKey(this, 'Key', 'Objects of the ObjectSummaries bucket', policy),
+            // one data key per bucket for a while, not one KMS request per object
+            bucketKeyEnabled: true,
+          }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
+      lifecycleRules: lifecycleRules(),
       removalPolicy: policy.dataRemovalPolicy,
       // sandbox: `cdk destroy` empties the bucket first (a custom resource), or deleting it would fail
       autoDeleteObjects: policy.emptyOnDelete,
       serverAccessLogsBucket: policy.accessLogs ? accessLogBucket(this, 'AccessLogs', policy) : undefined,
       serverAccessLogsPrefix: policy.accessLogs ? 'uploads/' : undefined,
     });
+    acknowledgeNoObjectLock(this.bucket);
+    if (!policy.bucketKeys) {
+      acknowledgeControlTowerRule(
+        this.bucket,
+        's3_bucket_default_encryption_kms_check',
+        'Sandbox: SSE-S3 rather than a customer managed key (bucketKeys), one less key to pay for',
+      );
+    }
     if (!policy.accessLogs) {
       Validations.of(this.bucket).acknowledge({
         id: 'AwsSolutions-S1',
         reason:
           'Sandbox: no access-log bucket to outlive cdk destroy; the production stage logs object access to S3',
       });
+      acknowledgeControlTowerRule(
+        this.bucket,
+        's3_bucket_logging_enabled_check',
+        'Sandbox: no access-log bucket to outlive cdk destroy; the production stage logs object access to S3',
+      );
     }
     // EventBridge notifications: S3 sends every event of this bucket to the account's default event
     // bus, where rules pick what they want. Set on the bucket itself: CDK's `eventBridgeEnabled` sets the
@@ -95,6 +121,8 @@ export class ObjectSummaries extends Construct {
         resources: [this.bucket.arnForObjects(`${RESULTS_PREFIX}*`)],
       }),
     );
+    // SSE-KMS: reading an object decrypts its data key, writing one makes a data key
+    this.bucket.encryptionKey?.grant(taskRole, 'kms:Decrypt', 'kms:GenerateDataKey');
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
     Validations.of(taskRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${INPUT_PREFIX}*]`,

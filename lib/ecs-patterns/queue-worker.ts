@@ -13,6 +13,16 @@ import { JobTask } from './job-task';
 
 /** A message is received this often before SQS moves it to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
+/**
+ * CT.SQS.PR.1 wants a dead-letter queue behind every queue, and takes a queue with this redrive-allow
+ * policy for a dead-letter queue itself. `allowAll` is SQS's default, written out; `byQueue` would have
+ * to name the source queue, whose redrive policy names this one: a cycle CloudFormation cannot create.
+ * Each dead-letter queue is alarmed in lib/ecs-patterns-stack.ts (DeadLetters).
+ */
+export const DEAD_LETTER_QUEUE: sqs.RedriveAllowPolicy = {
+  redrivePermission: sqs.RedrivePermission.ALLOW_ALL,
+};
+
 /** From this backlog on, the service runs all the tasks it may. */
 export const BACKLOG_FOR_MAX_TASKS = 100;
 
@@ -51,6 +61,7 @@ export class QueueWorker extends Construct {
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       ...queueBasics,
       retentionPeriod: Duration.days(14),
+      redriveAllowPolicy: DEAD_LETTER_QUEUE,
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -2,6 +2,7 @@ import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { acknowledgeSharedVpcFunction } from '../control-tower-acknowledgments';
 
 /**
  * cdk-nag IAM4, once per AWS managed policy on a role. EKS documents these policies for exactly these
@@ -76,6 +77,8 @@ export function acknowledgeKubectlProvider(cluster: eks.Cluster): void {
     reason: 'aws-eks-v2 sets the handler runtime (the newest Python it knows) and bundles code for it',
   });
   acknowledgeManagedPolicies(framework, basicAndVpc, 'Lambda functions in a VPC (logs, network interfaces)');
+  acknowledgeSharedVpcFunction(handler);
+  acknowledgeSharedVpcFunction(framework);
   Validations.of(framework).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(handler.node.defaultChild as CfnElement))}.Arn>:*]`,
     reason:

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { transformSync } from 'esbuild';
+import { acknowledgeControlTowerRule } from '../control-tower-acknowledgments';
 import { PROJECT_ROOT } from '../paths';
 import type { ImageCopyProperties } from './copy-image-handler';
 
@@ -78,6 +79,11 @@ export class ImageCopy extends Construct {
       // one part of at most 20 MiB in memory a few times over (download, part, the SDK's request body)
       memorySize: 512,
     });
+    acknowledgeControlTowerRule(
+      fn,
+      'lambda_inside_vpc_check',
+      'The registry stack has no VPC (it does not depend on the network stack); the function calls ECR only, over TLS, with its own role',
+    );
     // The function logs to the group CDK makes for it, named after it (the LambdaLogGroups aspect gives
     // it a retention): a policy of its own, because the function waits for the role's default policy.
     const logs = new iam.Policy(this, 'Logs', {

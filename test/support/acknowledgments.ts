@@ -11,6 +11,15 @@ export interface Acknowledgment {
 
 /** Every cdk-nag acknowledgment under `scope` (CDK acknowledges some rules of its own: left out). */
 export function nagAcknowledgments(scope: IConstruct): Acknowledgment[] {
+  return acknowledgments(scope, 'AwsSolutions-');
+}
+
+/** Every acknowledgment of a Control Tower rule (the cfn-guard plugin's) under `scope`. */
+export function controlTowerAcknowledgments(scope: IConstruct): Acknowledgment[] {
+  return acknowledgments(scope, 'cdk-validator-cfnguard::');
+}
+
+function acknowledgments(scope: IConstruct, prefix: string): Acknowledgment[] {
   return scope.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
@@ -21,6 +30,6 @@ export function nagAcknowledgments(scope: IConstruct): Acknowledgment[] {
           reason,
         })),
       )
-      .filter((ack) => ack.id.includes('AwsSolutions-')),
+      .filter((ack) => ack.id.includes(prefix)),
   );
 }

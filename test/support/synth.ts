@@ -2,10 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp, ContainersOnAws } from '../../lib/app';
+import { ControlTowerRules } from '../../lib/control-tower-rules';
 import { AppConfig, loadConfig, PLATFORMS } from '../../lib/config';
 import { PRODUCTION_HTTPS } from './production';
+import { stagePolicy } from '../../lib/stage';
 
 /** The context `cdk synth` sees: cdk.json's feature flags and defaults. Read once per test file. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -23,8 +26,8 @@ export interface SynthesizedApp {
 /**
  * Builds the app as `bin/` does, from cdk.json's context plus `context` (as `-c` would give it).
  *
- * `judge: true` synthesizes as `cdk synth` does: CDK's built-in CloudFormation validation and
- * cdk-nag. Off by default, because the validator is a WebAssembly module that costs seconds to
+ * `judge: true` synthesizes as `cdk synth` does: CDK's built-in CloudFormation validation, cdk-nag
+ * and, where the stage policy asks for them, AWS Control Tower's proactive controls. Off by default, because the validator is a WebAssembly module that costs seconds to
  * load in every test file; test/whole-app.test.ts judges the whole app in both stages once. Asset staging
  * is always off: copying the image context and handler bundles proves nothing in a unit test.
  */
@@ -38,8 +41,46 @@ export function synthesize(
   });
   const config = loadConfig(app.node.getAllContext());
   const stacks = buildApp(app, config);
-  if (options.judge) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, config, stacks, template: (stack) => Template.fromStack(stack) };
+  if (options.judge) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    if (stagePolicy(config.stage, config.cpuArchitecture).controlTowerRules) {
+      Validations.of(app).addPlugins(new ControlTowerRules());
+    }
+  }
+  if (!options.judge) return { app, config, stacks, template: (stack) => Template.fromStack(stack) };
+  // a judge's finding fails synth after the assembly is written, and a second synth of the same app
+  // would run CDK's aspects again: every template is read from the one assembly
+  const templates = new Map<string, Template>();
+  const template = (stack: Stack) => {
+    if (!templates.has(stack.artifactId)) {
+      templates.set(
+        stack.artifactId,
+        Template.fromJSON(assemble(app).getStackArtifact(stack.artifactId).template),
+      );
+    }
+    return templates.get(stack.artifactId)!;
+  };
+  return { app, config, stacks, template };
+}
+
+/** Where synth writes the judges' report. */
+export const validationReport = (app: App) => path.join(app.outdir, 'validation-report.json');
+
+/**
+ * The app's cloud assembly, synthesized once. A judge's finding fails synth, by a throw or (as a CLI
+ * app would) a printed report and the process's exit code, after the assembly is written: it is read
+ * from disk then, and the verdicts are left to the judges' tests, which read the report.
+ */
+export function assemble(app: App): CloudAssembly {
+  const exitCode = process.exitCode;
+  try {
+    return app.synth();
+  } catch (error) {
+    if (!fs.existsSync(validationReport(app))) throw error;
+    return new CloudAssembly(app.outdir);
+  } finally {
+    process.exitCode = exitCode;
+  }
 }
 
 /**
