@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Validations, type IPolicyValidationPluginBeta1 } from 'aws-cdk-lib';
 import { buildApp } from '../../lib/app';
-import { loadConfig } from '../../lib/config';
+import { type AppConfig, ConfigError, loadConfig } from '../../lib/config';
 import { ControlTowerRules } from '../../lib/control-tower-rules';
 
 // build/guard.js sits one folder below the repository root
@@ -20,13 +20,26 @@ const context = JSON.parse(fs.readFileSync(path.join(root, 'cdk.json'), 'utf8'))
 const args = process.argv.slice(2);
 args.forEach((arg, i) => {
   if (arg !== '-c') return;
-  const [key, value] = args[i + 1].split(/=(.*)/, 2);
+  const [key, value] = (args[i + 1] ?? '').split(/=(.*)/, 2);
+  if (!key || value === undefined) stop(`-c takes key=value, got ${JSON.stringify(args[i + 1] ?? '')}`);
   context[key] = value;
 });
 
+function stop(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-'));
 const app = new App({ outdir, context: { ...context, 'aws:cdk:disable-asset-staging': true } });
-buildApp(app, loadConfig(app.node.getAllContext()));
+let config: AppConfig;
+try {
+  config = loadConfig(app.node.getAllContext());
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  stop(error.message);
+}
+buildApp(app, config);
 const guard = args.includes('--all-rules') ? new CfnGuardValidator() : new ControlTowerRules();
 let seconds = 0;
 let cpuSeconds = NaN;
