@@ -1,13 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { transformSync } from 'esbuild';
 import { acknowledgeControlTowerRule } from '../control-tower-acknowledgments';
-import { PROJECT_ROOT } from '../paths';
+import { inlineHandler } from '../inline-handler';
 import type { ImageCopyProperties } from './copy-image-handler';
 
 /** An image in an ECR repository, by tag. */
@@ -34,7 +31,6 @@ export interface ImageCopyProps {
 const RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** The function's code, as a path from the repository's root. */
 const HANDLER_SOURCE = 'lib/registry/copy-image-handler.ts';
-let handlerCode: string | undefined;
 
 /**
  * Copies an image from one ECR repository to another at deploy time, idempotently: a custom resource
@@ -72,7 +68,7 @@ export class ImageCopy extends Construct {
       description: 'Copies an image between two ECR repositories by tag; a tag that exists is left alone',
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
-      code: lambda.Code.fromInline(inlineHandler()),
+      code: lambda.Code.fromInline(inlineHandler(HANDLER_SOURCE, RUNTIME)),
       handler: 'index.handler',
       role,
       timeout,
@@ -112,18 +108,4 @@ export class ImageCopy extends Construct {
     });
     copy.node.addDependency(logs);
   }
-}
-
-/** The handler as the CommonJS module Lambda loads from `index.js`, transpiled once per process. */
-function inlineHandler(): string {
-  handlerCode ??= transformSync(fs.readFileSync(path.join(PROJECT_ROOT, HANDLER_SOURCE), 'utf8'), {
-    loader: 'ts',
-    format: 'cjs',
-    platform: 'node',
-    target: RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
-    sourcefile: HANDLER_SOURCE,
-    // the transpiled code keeps no comments: say where the commented source is
-    banner: `// Transpiled from ${HANDLER_SOURCE} of containers-on-aws.`,
-  }).code;
-  return handlerCode;
 }
