@@ -1,7 +1,7 @@
 """Writes resource schemas that teach cfn-lint 1.51 what its bundled schemas predate.
 
-CloudFormation (and the CDK 2.276 L1s generated from its schemas: CfnScalableTarget, CfnListener and
-CfnListenerRule are taggable) accepts Tags on these types; cfn-lint 1.51 reports them as E3002. The
+CloudFormation (and the CDK 2.276 L1s generated from its schemas: CfnScalableTarget, CfnDashboard,
+CfnListener and CfnListenerRule are taggable) accepts Tags on these types; cfn-lint 1.51 reports them as E3002. The
 patched copies are cfn-lint's own schemas plus a Tags property, loaded with --registry-schemas, so
 every other check on these types still runs. Usage: python3 cfn-lint-schemas.py OUTPUT_DIR
 """
@@ -14,6 +14,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 TAGGABLE_SINCE_CFN_LINT_1_51 = [
     "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::CloudWatch::Dashboard",
     "AWS::ElasticLoadBalancingV2::Listener",
     "AWS::ElasticLoadBalancingV2::ListenerRule",
 ]
