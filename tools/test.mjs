@@ -7,11 +7,17 @@ import * as path from 'node:path';
 
 const modules = path.join(import.meta.dirname, '..', 'node_modules');
 const bin = (name) => path.join(modules, '.bin', name);
-// Each check keeps what it learnt under node_modules/.cache (as jest keeps its transforms), keyed
-// by file content: a run re-checks only what changed since the last one. A fresh clone starts cold.
+// ESLint and Prettier keep what they learnt under node_modules/.cache (as jest keeps its transforms),
+// keyed by file content: a run re-checks only what changed since the last one. A fresh clone starts cold.
 const cache = (name) => path.join(modules, '.cache', name);
 const checks = [
-  ['tsc --noEmit', bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', cache('tsc/tsbuildinfo')]],
+  // TypeScript 7, the native compiler: the same checks as the TypeScript 6 that ts-jest and ESLint
+  // load, in a few seconds instead of ~25 s of CPU (most of it parsing aws-cdk-lib's declarations)
+  [
+    'tsc --noEmit (TypeScript 7)',
+    process.execPath,
+    [path.join(modules, 'typescript-go', 'bin', 'tsc'), '--noEmit'],
+  ],
   [
     'eslint .',
     bin('eslint'),
