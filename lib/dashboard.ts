@@ -8,6 +8,9 @@ import type { Platform } from '../app/src/platform';
 /** Dashboards and alarms look at one-minute data: what ALB, ECS and Container Insights publish. */
 export const PERIOD = Duration.minutes(1);
 
+/** The latency every dashboard graphs: the median and the tail a user notices. */
+export const LATENCY_PERCENTILES = [cloudwatch.Stats.p(50), cloudwatch.Stats.p(90)];
+
 /** The app's own metrics (app/src/metrics.ts, embedded in its log lines) as one platform id reports them. */
 export function appMetrics(platform: Platform) {
   const metric = (metricName: string, statistic: string) =>
@@ -22,9 +25,7 @@ export function appMetrics(platform: Platform) {
   return {
     requests: metric(METRIC_NAMES.requestLatency, cloudwatch.Stats.SAMPLE_COUNT),
     serverErrors: metric(METRIC_NAMES.serverErrors, cloudwatch.Stats.SUM),
-    latency: [cloudwatch.Stats.p(50), cloudwatch.Stats.p(90)].map((p) =>
-      metric(METRIC_NAMES.requestLatency, p),
-    ),
+    latency: LATENCY_PERCENTILES.map((p) => metric(METRIC_NAMES.requestLatency, p)),
     guestbookWrites: metric(METRIC_NAMES.guestbookWrites, cloudwatch.Stats.SUM),
   };
 }

@@ -2,7 +2,7 @@ import type * as apprunner from '@aws-cdk/aws-apprunner-alpha';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import type { Alerts } from '../alerts';
-import { PERIOD, PlatformDashboard } from '../dashboard';
+import { LATENCY_PERCENTILES, PERIOD, PlatformDashboard } from '../dashboard';
 
 /**
  * The App Runner stack's dashboard and alarm, on the metrics App Runner publishes per service
@@ -40,7 +40,7 @@ export function observeAppRunner(
   return new PlatformDashboard(scope, 'Dashboard', 'containers-on-aws: App Runner', {
     requests: [metric('Requests', cloudwatch.Stats.SUM)],
     serverErrors: [serverErrors],
-    latency: [cloudwatch.Stats.p(50), cloudwatch.Stats.p(90)].map((p) => metric('RequestLatency', p)),
+    latency: LATENCY_PERCENTILES.map((p) => metric('RequestLatency', p)),
     running: [metric('ActiveInstances', cloudwatch.Stats.MAXIMUM)],
     utilization: [
       metric('CPUUtilization', cloudwatch.Stats.AVERAGE),

@@ -4,7 +4,14 @@ import type * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import type { Alerts } from '../alerts';
-import { appMetrics, PERIOD, PlatformDashboard, runningBelowDesiredAlarm, runningTasks } from '../dashboard';
+import {
+  appMetrics,
+  LATENCY_PERCENTILES,
+  PERIOD,
+  PlatformDashboard,
+  runningBelowDesiredAlarm,
+  runningTasks,
+} from '../dashboard';
 
 /** One service behind the ALB, by the platform id the app reports there. */
 export interface ObservedService {
@@ -79,9 +86,7 @@ export function observeEcs(scope: Construct, props: EcsObservabilityProps): Plat
       }),
     ],
     latency: byService((s) =>
-      [cloudwatch.Stats.p(50), cloudwatch.Stats.p(90)].map((p) =>
-        s.targetGroup.metrics.targetResponseTime(options(s, p)),
-      ),
+      LATENCY_PERCENTILES.map((p) => s.targetGroup.metrics.targetResponseTime(options(s, p))),
     ),
     healthyTargets: byService((s) =>
       s.targetGroup.metrics.healthyHostCount(options(s, cloudwatch.Stats.MINIMUM)),

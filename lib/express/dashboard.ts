@@ -4,7 +4,13 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import type { Alerts } from '../alerts';
-import { PERIOD, PlatformDashboard, runningBelowDesiredAlarm, runningTasks } from '../dashboard';
+import {
+  LATENCY_PERCENTILES,
+  PERIOD,
+  PlatformDashboard,
+  runningBelowDesiredAlarm,
+  runningTasks,
+} from '../dashboard';
 
 export interface ExpressObservabilityProps {
   readonly service: ecs.CfnExpressGatewayService;
@@ -47,7 +53,7 @@ export function observeExpress(scope: Construct, props: ExpressObservabilityProp
       alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum),
       alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, sum),
     ],
-    latency: [cloudwatch.Stats.p(50), cloudwatch.Stats.p(90)].map((statistic) =>
+    latency: LATENCY_PERCENTILES.map((statistic) =>
       alb.metrics.targetResponseTime({ statistic, period: PERIOD }),
     ),
     running: [tasks.running],
