@@ -1,7 +1,8 @@
 import { CfnResource, IAspect } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CfnLogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { acknowledgeControlTowerRule } from './control-tower-acknowledgments';
 import type { StagePolicy } from './stage';
 
@@ -67,4 +68,26 @@ function isBareFunction(node: IConstruct): node is CfnResource {
     node.cfnResourceType === 'AWS::Lambda::Function' &&
     !(node.node.scope instanceof lambda.Function)
   );
+}
+
+/**
+ * Lets one of our functions write to the log group CDK makes for it (the aspect above gives it our
+ * retention), as a policy of its own on the function's role: the function waits only for the role's
+ * default policy, so whatever must not invoke it before it can log depends on this policy.
+ */
+export function functionLogsPolicy(
+  scope: Construct,
+  id: string,
+  fn: lambda.Function,
+  role: iam.IRole,
+): iam.Policy {
+  return new iam.Policy(scope, id, {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [fn.logGroup.logGroupArn],
+      }),
+    ],
+  });
 }

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EcsDeployment } from '../config';
 import { inlineHandler } from '../inline-handler';
+import { functionLogsPolicy } from '../lambda-log-groups';
 import { DeploymentAlarms } from './deployment-alarms';
 import {
   type PinnedPlatform,
@@ -245,17 +246,7 @@ function smokeTestFunction(
     // two requests per ALB node, each at most REQUEST_TIMEOUT_MS, all at once
     timeout: Duration.minutes(1),
   });
-  // its log group is the one CDK makes for it (LambdaLogGroups gives it a retention): a policy of
-  // its own, because the function waits for the role's default policy
-  const logs = new iam.Policy(scope, 'SmokeTestLogs', {
-    roles: [role],
-    statements: [
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [fn.logGroup.logGroupArn],
-      }),
-    ],
-  });
+  const logs = functionLogsPolicy(scope, 'SmokeTestLogs', fn, role);
   // the function resource only: its log group is a child too, which the policy names
   fn.node.defaultChild!.node.addDependency(logs);
   return fn;

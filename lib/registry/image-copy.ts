@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeControlTowerRule } from '../control-tower-acknowledgments';
 import { inlineHandler } from '../inline-handler';
+import { functionLogsPolicy } from '../lambda-log-groups';
 import type { ImageCopyProperties } from './copy-image-handler';
 
 /** An image in an ECR repository, by tag. */
@@ -80,17 +81,7 @@ export class ImageCopy extends Construct {
       'lambda_inside_vpc_check',
       'The registry stack has no VPC (it does not depend on the network stack); the function calls ECR only, over TLS, with its own role',
     );
-    // The function logs to the group CDK makes for it, named after it (the LambdaLogGroups aspect gives
-    // it a retention): a policy of its own, because the function waits for the role's default policy.
-    const logs = new iam.Policy(this, 'Logs', {
-      roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [fn.logGroup.logGroupArn],
-        }),
-      ],
-    });
+    const logs = functionLogsPolicy(this, 'Logs', fn, role);
 
     const properties: ImageCopyProperties = {
       SourceRepository: source.repository.repositoryName,
