@@ -13,6 +13,7 @@ import { addGuestbookVolume } from '../lib/ecs/guestbook-volume';
 import type { EcsStack } from '../lib/ecs-stack';
 import { SAMPLE_APP } from '../lib/sample-app';
 import { stagePolicy } from '../lib/stage';
+import { controlTowerAcknowledgments } from './support/acknowledgments';
 import { bareStack, STAGE_CONTEXT, STAGES, synthesize } from './support/synth';
 import {
   actionsOf,
@@ -1303,6 +1304,18 @@ describe('ECS stack: deployments', () => {
       expect(resourceAt(v, SERVICES[kind]).DependsOn).toEqual(
         expect.arrayContaining([roleId, logicalIdAt(v, `Deployments/${NAMES[kind]}/TrafficShiftRole`)]),
       );
+    },
+  );
+
+  test.each(KINDS)(
+    "blueGreen: the %s smoke test's Control Tower Lambda-in-a-VPC finding is acknowledged on it alone (the shared VPC's subnets)",
+    (kind) => {
+      const path = `${blueGreen.stack.node.path}/Deployments/${NAMES[kind]}/SmokeTest`;
+      expect(
+        controlTowerAcknowledgments(blueGreen.stack)
+          .filter((ack) => ack.path.startsWith(path) && ack.id.endsWith('::lambda_inside_vpc_check'))
+          .map((ack) => ack.path),
+      ).toEqual([path]);
     },
   );
 

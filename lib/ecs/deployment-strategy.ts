@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EcsDeployment } from '../config';
+import { acknowledgeSharedVpcFunction } from '../control-tower-acknowledgments';
 import { inlineHandler } from '../inline-handler';
 import { functionLogsPolicy } from '../lambda-log-groups';
 import { DeploymentAlarms } from './deployment-alarms';
@@ -246,6 +247,7 @@ function smokeTestFunction(
     // two requests per ALB node, each at most REQUEST_TIMEOUT_MS, all at once
     timeout: Duration.minutes(1),
   });
+  acknowledgeSharedVpcFunction(fn);
   const logs = functionLogsPolicy(scope, 'SmokeTestLogs', fn, role);
   // the function resource only: its log group is a child too, which the policy names
   fn.node.defaultChild!.node.addDependency(logs);
