@@ -2,10 +2,11 @@ import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { customerManagedKey } from './customer-managed-keys';
 import type { StagePolicy } from './stage';
 
 export interface AlertsProps {
@@ -29,12 +30,7 @@ export class Alerts extends Construct {
     super(scope, id);
     const { policy } = props;
     // A key of our own: the AWS managed SNS key's policy cannot let CloudWatch use it.
-    this.key = new kms.Key(this, 'Key', {
-      description: 'Encrypts the containers-on-aws alerts topic',
-      enableKeyRotation: true,
-      removalPolicy: policy.dataRemovalPolicy,
-      pendingWindow: policy.keyDeletionWindow,
-    });
+    this.key = customerManagedKey(this, 'Key', 'Encrypts the containers-on-aws alerts topic', policy);
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'containers-on-aws alerts',
       masterKey: this.key,

@@ -1,11 +1,11 @@
 import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as cdk8s from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Alerts } from './alerts';
+import { customerManagedKey } from './customer-managed-keys';
 import type { EksConfig } from './config';
 import { ManagedAddons } from './eks/addons';
 import { ClusterChart } from './eks/cluster-chart';
@@ -87,12 +87,12 @@ export class EksStack extends Stack {
         config.endpointAllowList.length > 0
           ? eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.endpointAllowList)
           : eks.EndpointAccess.PRIVATE,
-      secretsEncryptionKey: new kms.Key(this, 'SecretsKey', {
-        description: `Envelope encryption of Kubernetes secrets in ${clusterName}`,
-        enableKeyRotation: true,
-        removalPolicy: policy.dataRemovalPolicy,
-        pendingWindow: policy.keyDeletionWindow,
-      }),
+      secretsEncryptionKey: customerManagedKey(
+        this,
+        'SecretsKey',
+        `Envelope encryption of Kubernetes secrets in ${clusterName}`,
+        policy,
+      ),
       clusterLogging: Object.values(eks.ClusterLoggingTypes),
       serviceIpv4Cidr: SERVICE_CIDR,
       // manifests and Helm charts go through a Lambda function with kubectl and helm from this layer;
